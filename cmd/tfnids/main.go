@@ -1,0 +1,64 @@
+// Command tfnids builds, trains, evaluates and exports network-intrusion
+// detection models (CNN, LSTM, GRU) through the TensorFlow C API.
+//
+// Each sub-command lives in its own file and registers itself with
+// register(), so commands can be added without touching this file.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes that scripts can rely on.
+const (
+	exitOK        = 0
+	exitFailure   = 1 // the work itself failed (TensorFlow error, I/O error)
+	exitUsage     = 2 // bad flags or arguments, bad input data
+	exitInterrupt = 130
+)
+
+var commands []*cli.Command
+
+// register adds a sub-command; called from init() in each command's file.
+func register(c *cli.Command) { commands = append(commands, c) }
+
+func newApp() *cli.App {
+	sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
+	return &cli.App{
+		Name:  "tfnids",
+		Usage: "train and ship network-intrusion-detection models on TensorFlow, from one Go binary",
+		Description: "tfnids reproduces the Keras intrusion-detection notebook workflow (sort by time, factorize\n" +
+			"the attack class, MinMax-scale per fold, time-series cross-validation, CNN/LSTM/GRU, per-epoch\n" +
+			"checkpoints, early stopping, JSON reports) through the TensorFlow C API, and exports models as\n" +
+			"SavedModels that TensorFlow Serving loads unchanged.",
+		Commands:             commands,
+		EnableBashCompletion: true,
+		ExitErrHandler:       func(*cli.Context, error) {}, // main decides the exit code
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args))
+}
+
+// run executes the app and maps errors to exit codes; tests call it in-process.
+func run(args []string) int {
+	err := newApp().Run(args)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "tfnids:", err)
+	if ec, ok := err.(cli.ExitCoder); ok {
+		return ec.ExitCode()
+	}
+	return exitFailure
+}
+
+// usageErr marks an error as the caller's fault (exit code 2).
+func usageErr(format string, a ...any) error {
+	return cli.Exit(fmt.Sprintf(format, a...), exitUsage)
+}
