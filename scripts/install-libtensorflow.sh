@@ -47,10 +47,15 @@ if [ -n "${LIBTENSORFLOW_DIR:-}" ]; then
 	for f in "$LIBTENSORFLOW_DIR"/lib/libtensorflow*.so*; do ln -s "$f" "$prefix/lib/"; done
 	echo "LIBTENSORFLOW_DIR $LIBTENSORFLOW_DIR" > "$prefix/SOURCE"
 else
-	url="https://storage.googleapis.com/tensorflow/versions/$tf_version/libtensorflow-cpu-linux-x86_64.tar.gz"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	if curl -fsSL --connect-timeout 5 --max-time 300 -o "$tmp/libtf.tar.gz" "$url" 2>/dev/null; then
+	got=""
+	for url in "https://storage.googleapis.com/tensorflow/versions/$tf_version/libtensorflow-cpu-linux-x86_64.tar.gz" \
+		"https://storage.googleapis.com/tensorflow/libtensorflow/libtensorflow-cpu-linux-x86_64-$tf_version.tar.gz"; do
+		if curl -fsSL --connect-timeout 5 --max-time 300 -o "$tmp/libtf.tar.gz" "$url" 2>/dev/null; then got=$url; break; fi
+	done
+	if [ -n "$got" ]; then
+		url=$got
 		tar -C "$prefix" -xzf "$tmp/libtf.tar.gz"
 		echo "official tarball $url" > "$prefix/SOURCE"
 	else

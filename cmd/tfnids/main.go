@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -53,6 +54,9 @@ func run(args []string) int {
 	}
 	fmt.Fprintln(os.Stderr, "tfnids:", err)
 	if ec, ok := err.(cli.ExitCoder); ok {
+		if strings.HasPrefix(err.Error(), "No help topic for") {
+			return exitUsage // urfave/cli's own code for an unknown command is 3
+		}
 		return ec.ExitCode()
 	}
 	return exitFailure

@@ -1,0 +1,139 @@
+package tfgraph
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	tf "github.com/wamuir/graft/tensorflow"
+	corepb "github.com/wamuir/graft/tensorflow/core/protobuf/for_core_protos_go_proto"
+	"google.golang.org/protobuf/proto"
+)
+
+// SessionConfig is the part of TensorFlow's ConfigProto tfnids exposes. The
+// zero value means: TensorFlow's default thread pools, soft placement on.
+type SessionConfig struct {
+	// IntraOpThreads sizes the pool one op's kernel uses (0: one per core).
+	// The pool is process-wide: the first session fixes it.
+	IntraOpThreads int
+	// InterOpThreads sizes the pool that runs independent ops (0: default).
+	InterOpThreads int
+	// HardPlacement turns allow_soft_placement off: an op pinned to a device
+	// that has no kernel for it fails instead of falling back to the CPU.
+	HardPlacement bool
+	// LogDevicePlacement makes TensorFlow log where each op runs (stderr).
+	LogDevicePlacement bool
+	// Target is a TensorFlow runtime target such as "grpc://host:port";
+	// empty for in-process.
+	Target string
+}
+
+// Proto returns the serialized ConfigProto.
+func (c SessionConfig) Proto() ([]byte, error) {
+	if c.IntraOpThreads < 0 || c.InterOpThreads < 0 {
+		return nil, fmt.Errorf("tfgraph: thread counts must be >= 0 (got intra %d, inter %d)", c.IntraOpThreads, c.InterOpThreads)
+	}
+	return proto.Marshal(&corepb.ConfigProto{
+		IntraOpParallelismThreads: int32(c.IntraOpThreads),
+		InterOpParallelismThreads: int32(c.InterOpThreads),
+		AllowSoftPlacement:        !c.HardPlacement,
+		LogDevicePlacement:        c.LogDevicePlacement,
+		GpuOptions:                &corepb.GPUOptions{AllowGrowth: true},
+	})
+}
+
+// NewSession opens a session on g with the configuration c. Close it when
+// done: its C resources are not released by the Go garbage collector.
+func NewSession(g *tf.Graph, c SessionConfig) (*tf.Session, error) {
+	cfg, err := c.Proto()
+	if err != nil {
+		return nil, err
+	}
+	return tf.NewSession(g, &tf.SessionOptions{Target: c.Target, Config: cfg})
+}
+
+var (
+	devOnce sync.Once
+	devList []tf.Device
+	devErr  error
+)
+
+// ListDevices returns the devices TensorFlow sees in this process (asked
+// once, through a session on an empty graph).
+func ListDevices() ([]tf.Device, error) {
+	devOnce.Do(func() {
+		s, err := NewSession(tf.NewGraph(), SessionConfig{})
+		if err != nil {
+			devErr = err
+			return
+		}
+		defer s.Close()
+		devList, devErr = s.ListDevices()
+	})
+	return devList, devErr
+}
+
+// DeviceSpec is a parsed --device value.
+type DeviceSpec struct {
+	Type  string // "CPU" or "GPU"
+	Index int
+	// Full is the TensorFlow device string, e.g. "/device:GPU:1" or a full
+	// "/job:worker/replica:0/task:1/device:CPU:0".
+	Full string
+}
+
+var fullDevice = regexp.MustCompile(`^(/job:[A-Za-z0-9_]+(/replica:\d+)?(/task:\d+)?)?/device:(CPU|GPU):(\d+)$`)
+
+// ParseDevice parses "cpu", "gpu", "gpu:1", "cpu:0" (any case) or a full
+// TensorFlow device string.
+func ParseDevice(spec string) (DeviceSpec, error) {
+	s := strings.TrimSpace(spec)
+	if m := fullDevice.FindStringSubmatch(s); m != nil {
+		idx, _ := strconv.Atoi(m[5])
+		return DeviceSpec{Type: m[4], Index: idx, Full: s}, nil
+	}
+	kind, idxText, hasIdx := strings.Cut(strings.ToLower(s), ":")
+	if kind != "cpu" && kind != "gpu" {
+		return DeviceSpec{}, fmt.Errorf("invalid device %q: want cpu, gpu, gpu:N or a TensorFlow device string such as /device:GPU:0", spec)
+	}
+	idx := 0
+	if hasIdx {
+		n, err := strconv.Atoi(idxText)
+		if err != nil || n < 0 {
+			return DeviceSpec{}, fmt.Errorf("invalid device %q: the index after ':' must be a whole number >= 0", spec)
+		}
+		idx = n
+	}
+	typ := strings.ToUpper(kind)
+	return DeviceSpec{Type: typ, Index: idx, Full: fmt.Sprintf("/device:%s:%d", typ, idx)}, nil
+}
+
+// ResolveDevice checks a --device value against the devices TensorFlow
+// lists. A GPU that is not there falls back to the first CPU with a warning,
+// or is an error when strict is set. The returned string is what to pin ops
+// to.
+func ResolveDevice(spec string, strict bool, devices []tf.Device) (device, warning string, err error) {
+	d, err := ParseDevice(spec)
+	if err != nil {
+		return "", "", err
+	}
+	suffix := fmt.Sprintf("device:%s:%d", d.Type, d.Index)
+	var names []string
+	for _, dev := range devices {
+		names = append(names, dev.Name)
+		if strings.HasSuffix(dev.Name, suffix) {
+			return d.Full, "", nil
+		}
+	}
+	if strings.HasPrefix(d.Full, "/job:") {
+		// Remote devices are not listed by a local session; trust the cluster spec.
+		return d.Full, "", nil
+	}
+	msg := fmt.Sprintf("device %s is not available (TensorFlow sees: %s)", d.Full, strings.Join(names, ", "))
+	if strict {
+		return "", "", fmt.Errorf("%s; drop --strict-device to fall back to the CPU", msg)
+	}
+	return "/device:CPU:0", msg + "; running on /device:CPU:0", nil
+}
