@@ -1,0 +1,148 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/tfnids/tfnids/experiment"
+)
+
+func init() {
+	d := experiment.Defaults()
+	register(&cli.Command{
+		Name:      "train",
+		Usage:     "cross-validate CNN/LSTM/GRU models on flow data: checkpoints, results JSON, plots",
+		UsageText: "tfnids train --data PATH... [--profile NAME|FILE|auto] [--models cnn,lstm,gru] [options]",
+		Description: `Runs the seed notebook's protocol in one command. For every fold and model it fits a
+MinMax scaler on the training rows only, builds the model with fresh weights, trains it
+(Adam, sparse categorical cross-entropy, early stopping on the training loss), saves a
+checkpoint after every epoch, predicts the test rows (timed), and scores them.
+
+Defaults are the seed's configuration: --cv timeseries --splits 5 --epochs 30
+--batch-size 256 --patience 10 --seq-len 3, multi-class, sorted by timestamp.
+
+Outputs:
+  <weights-dir>/<dataset>/<model-name>/fold-<k>/weights-<epoch:02d>-<loss:.4f>.{index,data-*}
+  <results-dir>/<dataset>/<YYYYMMDD-HHMMSS>.json   (render with: tfnids report FILE)
+
+Ctrl-C (SIGINT) or SIGTERM stops at the end of the current batch, saves a checkpoint and
+the partial results; run the same command with --resume to continue from the last
+complete epoch. Exit codes: 0 done, 1 failure, 2 bad flags or data, 130 interrupted.
+
+Example (the seed run on a CIC-ToN-IoT CSV):
+  tfnids train --data CIC-ToN-IoT.csv --profile cic_ton_iot --models cnn,lstm,gru`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "data", Aliases: []string{"d"}, Required: true, Usage: "CSV files (plain or .gz), directories or globs; concatenated in name order"},
+			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "dataset profile: a built-in name (see `tfnids dataset describe --help`), a YAML/JSON file, or auto"},
+			&cli.StringFlag{Name: "name", Usage: "dataset name used in output paths and results (default: the profile's name)"},
+			&cli.StringFlag{Name: "models", Value: strings.Join(d.Models, ","), Usage: "comma-separated models to train: cnn, lstm, gru, dense"},
+			&cli.StringFlag{Name: "cv", Value: d.CV, Usage: "cross-validation: timeseries (sklearn TimeSeriesSplit), stratified (shuffled StratifiedKFold), kfold, or none (last --test-split of the rows)"},
+			&cli.IntFlag{Name: "splits", Value: d.Splits, Usage: "number of folds"},
+			&cli.Float64Flag{Name: "test-split", Value: d.TestSplit, Usage: "test share with --cv none"},
+			&cli.IntFlag{Name: "epochs", Value: d.Epochs, Usage: "maximum epochs per fold and model"},
+			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "examples per gradient step"},
+			&cli.IntFlag{Name: "patience", Value: d.Patience, Usage: "stop after this many epochs without a lower training loss (0: never stop early)"},
+			&cli.BoolFlag{Name: "restore-best", Usage: "after early stopping, evaluate the weights of the best epoch (the seed keeps the last)"},
+			&cli.IntFlag{Name: "seq-len", Value: d.SeqLen, Usage: "window length (consecutive flows) for lstm and gru"},
+			&cli.BoolFlag{Name: "multi-class", Value: true, Usage: "classify the attack class (the seed's mode)"},
+			&cli.BoolFlag{Name: "binary", Usage: "classify benign vs attack (overrides --multi-class)"},
+			&cli.BoolFlag{Name: "network-features", Usage: "keep the profile's graph-centrality columns (src_/dst_ measures)"},
+			&cli.BoolFlag{Name: "sort-timestamp", Value: d.SortTimestamp, Usage: "stable-sort rows by the profile's timestamp before anything else"},
+			&cli.BoolFlag{Name: "dedupe", Usage: "drop duplicate rows (ignoring timestamp and flow id) before sorting, as the seed's preprocessing did"},
+			&cli.StringFlag{Name: "bad-values", Value: d.BadValues, Usage: "rows with Infinity/NaN/empty/non-numeric cells: drop, zero, or error"},
+			&cli.StringFlag{Name: "device", Value: d.Device, Usage: "where the model runs: cpu, gpu, gpu:N, or a TensorFlow device string"},
+			&cli.BoolFlag{Name: "strict-device", Usage: "fail instead of falling back to the CPU when --device is not available"},
+			&cli.IntFlag{Name: "threads", Usage: "TensorFlow intra-op threads (0: one per core)"},
+			&cli.IntFlag{Name: "inter-threads", Usage: "TensorFlow inter-op threads (0: TensorFlow's default)"},
+			&cli.Int64Flag{Name: "seed", Value: d.Seed, Usage: "random seed for weights, shuffling and dropout; a run repeats exactly on one machine"},
+			&cli.StringFlag{Name: "weights-dir", Value: d.WeightsDir, Usage: "checkpoint root"},
+			&cli.StringFlag{Name: "results-dir", Value: d.ResultsDir, Usage: "results root"},
+			&cli.StringFlag{Name: "export", Usage: "also export every trained model as a SavedModel under this base directory"},
+			&cli.BoolFlag{Name: "resume", Usage: "continue the interrupted run with the same flags from its last complete epoch"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output (warnings still show)"},
+		},
+		Action: trainAction,
+	})
+}
+
+func trainAction(c *cli.Context) error {
+	cfg := experiment.Defaults()
+	cfg.Data = c.StringSlice("data")
+	cfg.Profile = c.String("profile")
+	cfg.Name = c.String("name")
+	cfg.Models = splitList(c.String("models"))
+	cfg.CV = c.String("cv")
+	cfg.Splits = c.Int("splits")
+	cfg.TestSplit = c.Float64("test-split")
+	cfg.Epochs = c.Int("epochs")
+	cfg.BatchSize = c.Int("batch-size")
+	cfg.Patience = c.Int("patience")
+	cfg.RestoreBest = c.Bool("restore-best")
+	cfg.SeqLen = c.Int("seq-len")
+	cfg.Binary = c.Bool("binary") || !c.Bool("multi-class")
+	cfg.NetworkFeatures = c.Bool("network-features")
+	cfg.SortTimestamp = c.Bool("sort-timestamp")
+	cfg.Dedupe = c.Bool("dedupe")
+	cfg.BadValues = c.String("bad-values")
+	cfg.Device = c.String("device")
+	cfg.StrictDevice = c.Bool("strict-device")
+	cfg.Threads = c.Int("threads")
+	cfg.InterThreads = c.Int("inter-threads")
+	cfg.Seed = c.Int64("seed")
+	cfg.WeightsDir = c.String("weights-dir")
+	cfg.ResultsDir = c.String("results-dir")
+	cfg.ExportDir = c.String("export")
+	cfg.Resume = c.Bool("resume")
+	if err := cfg.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
+	experiment.Version = version
+
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	view := newProgressView(c.Bool("quiet"))
+	out, err := experiment.Run(ctx, cfg, view, os.Args)
+	if errors.Is(err, experiment.ErrInterrupted) {
+		return cli.Exit(fmt.Sprintf("%v (partial results: %s)", err, out.ResultsPath), exitInterrupt)
+	}
+	if err != nil {
+		if experiment.IsDataError(err) {
+			return cli.Exit(err.Error(), exitUsage)
+		}
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "results: %s\ncheckpoints: %s\n", out.ResultsPath, out.WeightsRoot)
+	for _, e := range out.Exports {
+		fmt.Fprintf(c.App.Writer, "exported: %s\n", e)
+	}
+	if !c.Bool("quiet") {
+		printAverages(c, out)
+	}
+	return nil
+}
+
+func printAverages(c *cli.Context, out *experiment.Outcome) {
+	r := out.Results
+	fmt.Fprintf(c.App.Writer, "\n%-28s %9s %9s %9s %9s %9s %9s\n", "model (mean over folds)", "accuracy", "precision", "recall", "f1", "FPR", "FNR")
+	for _, name := range r.ModelNames() {
+		a := r.Average[name]
+		fmt.Fprintf(c.App.Writer, "%-28s %9.4f %9.4f %9.4f %9.4f %9.4f %9.4f\n", name,
+			a.AverageAcc, a.AveragePrecision, a.AverageRecall, a.AverageF1s, a.AverageFPR, a.AverageFNR)
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, strings.ToLower(p))
+		}
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+package experiment
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tfnids/tfnids/crossval"
+	"github.com/tfnids/tfnids/dataset"
+)
+
+// Config is one training run. The zero values of the numeric fields are
+// replaced by the seed notebook's configuration (Defaults).
+type Config struct {
+	Data    []string // files, directories or globs
+	Profile string   // built-in name, YAML/JSON file, or "auto"
+	// Name names the dataset in paths and results; default: the profile's name.
+	Name string
+
+	Models    []string // "cnn", "lstm", "gru", "dense"
+	CV        string   // "timeseries", "stratified", "kfold" or "none" (a time-ordered holdout)
+	Splits    int
+	TestSplit float64 // test share for CV "none"
+
+	Epochs      int
+	BatchSize   int
+	Patience    int // early stopping on the training loss; 0 disables it
+	RestoreBest bool
+	SeqLen      int
+	Binary      bool // false: multi-class (the seed's configuration)
+
+	NetworkFeatures bool
+	SortTimestamp   bool
+	Dedupe          bool
+	BadValues       string // "drop", "zero" or "error"
+
+	Device       string // cpu, gpu, gpu:N or a TF device string
+	StrictDevice bool
+	Threads      int // intra-op threads; 0 = TensorFlow's default
+	InterThreads int
+	Seed         int64
+
+	WeightsDir string
+	ResultsDir string
+	ExportDir  string // optional: export every trained model as a SavedModel here
+
+	Resume bool
+}
+
+// Defaults returns the seed notebook's configuration: time-series 5-fold
+// CV, 30 epochs, batch 256, patience 10, windows of 3, multi-class, sorted
+// by timestamp, the CNN.
+func Defaults() Config {
+	return Config{
+		Profile: "auto", Models: []string{"cnn"}, CV: "timeseries", Splits: 5, TestSplit: 0.2,
+		Epochs: 30, BatchSize: 256, Patience: 10, SeqLen: 3, SortTimestamp: true,
+		BadValues: "drop", Device: "cpu", Seed: 42,
+		WeightsDir: "models/weights", ResultsDir: "results",
+	}
+}
+
+// Validate checks the configuration and names the first bad field.
+func (c *Config) Validate() error {
+	if len(c.Data) == 0 {
+		return fmt.Errorf("--data: no input given")
+	}
+	if len(c.Models) == 0 {
+		return fmt.Errorf("--models: no model given (choose from cnn, lstm, gru, dense)")
+	}
+	for _, m := range c.Models {
+		switch m {
+		case "cnn", "lstm", "gru", "dense":
+		default:
+			return fmt.Errorf("--models: unknown model %q (choose from cnn, lstm, gru, dense)", m)
+		}
+	}
+	switch c.CV {
+	case "timeseries", "stratified", "kfold":
+		if c.Splits < 2 {
+			return fmt.Errorf("--splits: %d; cross-validation needs at least 2 folds", c.Splits)
+		}
+	case "none":
+		if !(c.TestSplit > 0 && c.TestSplit < 1) {
+			return fmt.Errorf("--test-split: %v is not in (0, 1)", c.TestSplit)
+		}
+	default:
+		return fmt.Errorf("--cv: unknown value %q (timeseries, stratified, kfold or none)", c.CV)
+	}
+	if c.Epochs < 1 {
+		return fmt.Errorf("--epochs: %d; need at least 1", c.Epochs)
+	}
+	if c.BatchSize < 1 {
+		return fmt.Errorf("--batch-size: %d; need at least 1", c.BatchSize)
+	}
+	if c.Patience < 0 {
+		return fmt.Errorf("--patience: %d; must be >= 0 (0 disables early stopping)", c.Patience)
+	}
+	if c.SeqLen < 1 {
+		return fmt.Errorf("--seq-len: %d; windows need at least 1 row", c.SeqLen)
+	}
+	if _, err := badValuePolicy(c.BadValues); err != nil {
+		return err
+	}
+	if c.WeightsDir == "" || c.ResultsDir == "" {
+		return fmt.Errorf("--weights-dir and --results-dir must not be empty")
+	}
+	return nil
+}
+
+func badValuePolicy(s string) (dataset.BadValuePolicy, error) {
+	switch strings.ToLower(s) {
+	case "", "drop":
+		return dataset.BadDrop, nil
+	case "zero":
+		return dataset.BadZero, nil
+	case "error":
+		return dataset.BadError, nil
+	}
+	return 0, fmt.Errorf("--bad-values: unknown policy %q (drop, zero or error)", s)
+}
+
+// Splitter returns the configured cross-validation splitter.
+func (c *Config) Splitter() crossval.Splitter {
+	switch c.CV {
+	case "stratified":
+		return crossval.StratifiedKFold{NSplits: c.Splits, Shuffle: true, Seed: c.Seed}
+	case "kfold":
+		return crossval.KFold{NSplits: c.Splits, Shuffle: true, Seed: c.Seed}
+	case "none":
+		return crossval.Holdout{TestFraction: c.TestSplit}
+	}
+	return crossval.TimeSeriesSplit{NSplits: c.Splits}
+}
+
+// recurrent reports whether a model reads windows of consecutive rows.
+func recurrent(model string) bool { return model == "lstm" || model == "gru" }

@@ -1,0 +1,275 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tf "github.com/wamuir/graft/tensorflow"
+
+	"github.com/tfnids/tfnids/builders"
+	"github.com/tfnids/tfnids/crossval"
+	"github.com/tfnids/tfnids/dataset"
+	"github.com/tfnids/tfnids/internal/atomicfile"
+	"github.com/tfnids/tfnids/report"
+	"github.com/tfnids/tfnids/tfgraph"
+)
+
+// Observer is told what a run is doing; the CLI draws progress bars from it.
+// Every method may be called from the run's goroutine only.
+type Observer interface {
+	Loaded(f *dataset.Frame, rep *dataset.LoadReport)
+	FoldStart(fold, folds, trainRows, testRows int)
+	ModelStart(fold int, model string, epochs, batches int)
+	Batch(b builders.BatchStats)
+	Epoch(e builders.EpochStats)
+	ModelDone(fold int, model string, e *report.Evaluation, predictSeconds float64)
+	Warn(msg string)
+}
+
+// Outcome is what a finished (or interrupted) run leaves behind.
+type Outcome struct {
+	Results     *report.Results
+	ResultsPath string
+	WeightsRoot string // <weights-dir>/<dataset>
+	Exports     []string
+}
+
+// Run executes the configuration. Cancelling ctx stops training at the end
+// of the current batch; Run then saves a checkpoint and the partial results
+// and returns ErrInterrupted.
+func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*Outcome, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	policy, _ := badValuePolicy(cfg.BadValues)
+
+	header, err := firstHeader(cfg.Data)
+	if err != nil {
+		return nil, &DataError{err}
+	}
+	prof, why, err := dataset.ResolveProfile(cfg.Profile, header)
+	if err != nil {
+		return nil, &DataError{err}
+	}
+	frame, rep, err := dataset.Load(cfg.Data, dataset.LoadOptions{
+		Profile: prof, BadValues: policy, Dedupe: cfg.Dedupe, SortByTimestamp: cfg.SortTimestamp,
+		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures,
+	})
+	if err != nil {
+		return nil, &DataError{err}
+	}
+	if rep.ProfileWhy == "" {
+		rep.ProfileWhy = why
+	}
+	obs.Loaded(frame, rep)
+	if cfg.Name == "" {
+		cfg.Name = prof.Name
+	}
+	numClasses := len(frame.ClassNames)
+	if cfg.Binary && numClasses != 2 {
+		return nil, &DataError{fmt.Errorf("binary mode needs two label values; the data has %d", numClasses)}
+	}
+	if numClasses < 2 {
+		return nil, &DataError{fmt.Errorf("the data has a single class (%v); nothing to learn", frame.ClassNames)}
+	}
+
+	devices, err := tfgraph.ListDevices()
+	if err != nil {
+		return nil, err
+	}
+	device, warn, err := tfgraph.ResolveDevice(cfg.Device, cfg.StrictDevice, devices)
+	if err != nil {
+		return nil, err
+	}
+	if warn != "" {
+		obs.Warn(warn)
+	}
+
+	weightsRoot := filepath.Join(cfg.WeightsDir, cfg.Name)
+	if n, err := atomicfile.CleanStale(weightsRoot); err == nil && n > 0 {
+		obs.Warn(fmt.Sprintf("removed %d temporary file(s) left by an interrupted run under %s", n, weightsRoot))
+	}
+	atomicfile.CleanStale(filepath.Join(cfg.ResultsDir, cfg.Name))
+
+	key := configKey(cfg)
+	st := &runState{ConfigKey: key, Start: time.Now()}
+	if cfg.Resume {
+		prev, err := loadState(statePath(weightsRoot))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("--resume: no run to resume under %s (no run-state.json)", weightsRoot)
+		case err != nil:
+			return nil, fmt.Errorf("--resume: %w", err)
+		case prev.ConfigKey != key:
+			return nil, fmt.Errorf("--resume: the run under %s used other settings; resume with the same flags, or start afresh without --resume", weightsRoot)
+		case prev.Finished:
+			return nil, fmt.Errorf("--resume: the run under %s already finished (%s)", weightsRoot, prev.ResultsPath)
+		}
+		st = prev
+	}
+
+	res := &report.Results{}
+	if cfg.Resume && st.ResultsPath != "" {
+		if r, err := report.ReadResults(st.ResultsPath); err == nil {
+			res = r
+		}
+	}
+	splitter := cfg.Splitter()
+	res.Configuration = splitter.String()
+	res.MultiClass = !cfg.Binary
+	res.WithSortTimestamp = cfg.SortTimestamp
+	res.SequenceLength = cfg.SeqLen
+	res.WithCrossValidation = cfg.CV != "none"
+	res.CrossValidationSplitsNum = cfg.Splits
+	if cfg.CV == "none" {
+		res.CrossValidationSplitsNum = 1
+	}
+	res.WithNetworkFeatures = cfg.NetworkFeatures
+	res.NetworkFeatures = prof.NetworkFeatureColumns
+	res.DatasetName = cfg.Name
+	res.InputDim = frame.Features
+	res.DroppedColumns = frame.DroppedColumns
+	res.NumDroppedColumns = len(frame.DroppedColumns)
+	res.TfnidsVersion = Version
+	res.TensorFlowVersion = tf.Version()
+	res.CommandLine = commandLine
+	res.Seed = cfg.Seed
+	res.Start = st.Start
+	res.NumClasses = numClasses
+	res.LabelNames = frame.ClassNames
+	if st.ResultsPath == "" {
+		st.ResultsPath = report.ResultsPath(cfg.ResultsDir, cfg.Name, st.Start)
+	}
+	if err := st.save(statePath(weightsRoot)); err != nil {
+		return nil, err
+	}
+	out := &Outcome{Results: res, ResultsPath: st.ResultsPath, WeightsRoot: weightsRoot}
+
+	folds, err := splitter.Split(frame.Rows, frame.Labels)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range crossval.Warnings(splitter, frame.Rows, frame.Labels) {
+		obs.Warn(w)
+	}
+	sess := tfgraph.SessionConfig{IntraOpThreads: cfg.Threads, InterOpThreads: cfg.InterThreads}
+
+	for k, fold := range folds {
+		foldNo := k + 1
+		trainSup := crossval.ClassCounts(fold.Train, frame.Labels, numClasses)
+		testSup := crossval.ClassCounts(fold.Test, frame.Labels, numClasses)
+		res.AddSplit(foldNo, trainSup, testSup)
+		if unseen := crossval.UnseenClasses(fold, frame.Labels); len(unseen) > 0 {
+			names := make([]string, len(unseen))
+			for i, c := range unseen {
+				names[i] = frame.ClassNames[c]
+			}
+			msg := fmt.Sprintf("fold %d: test rows of class(es) %s have no training rows in this fold; no model can learn them here",
+				foldNo, strings.Join(names, ", "))
+			obs.Warn(msg)
+			res.Warn("%s", msg)
+		}
+		obs.FoldStart(foldNo, len(folds), len(fold.Train), len(fold.Test))
+
+		trainF, testF := frame.Subset(fold.Train), frame.Subset(fold.Test)
+		scaler := dataset.FitMinMax(trainF.X, trainF.Rows, trainF.Features)
+		scaler.Transform(trainF.X, trainF.Rows)
+		scaler.Transform(testF.X, testF.Rows)
+
+		for _, modelKind := range cfg.Models {
+			mc := builders.Config{Model: modelKind, Features: frame.Features, Classes: numClasses,
+				SeqLen: cfg.SeqLen, Binary: cfg.Binary, Seed: cfg.Seed + int64(foldNo), Device: device}
+			name := mc.Name()
+			if st.done(foldNo, name) {
+				continue
+			}
+			trainEx, testEx, testLabels, err := examplesFor(modelKind, cfg.SeqLen, trainF, testF)
+			if err != nil {
+				return out, fmt.Errorf("fold %d, %s: %w", foldNo, name, err)
+			}
+			p := &pair{cfg: cfg, st: st, res: res, obs: obs, fold: foldNo, kind: modelKind, name: name, mc: mc,
+				sess: sess, weightsRoot: weightsRoot, scaler: scaler, frame: frame, profile: prof}
+			exported, err := p.run(ctx, trainEx, testEx, testLabels, numClasses)
+			if err != nil {
+				if errors.Is(err, ErrInterrupted) {
+					if _, werr := report.WriteResults(cfg.ResultsDir, res, st.Start); werr != nil {
+						return out, fmt.Errorf("%w (and the partial results could not be written: %v)", err, werr)
+					}
+				}
+				return out, err
+			}
+			if exported != "" {
+				out.Exports = append(out.Exports, exported)
+			}
+			st.Done = append(st.Done, pairKey{foldNo, name})
+			st.Current = nil
+			if _, err := report.WriteResults(cfg.ResultsDir, res, st.Start); err != nil {
+				return out, err
+			}
+			if err := st.save(statePath(weightsRoot)); err != nil {
+				return out, err
+			}
+		}
+	}
+	res.Finish(time.Now())
+	path, err := report.WriteResults(cfg.ResultsDir, res, st.Start)
+	if err != nil {
+		return out, err
+	}
+	out.ResultsPath = path
+	st.Finished = true
+	st.ResultsPath = path
+	if err := st.save(statePath(weightsRoot)); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// Version is recorded in results files; the CLI sets it.
+var Version = "dev"
+
+// examplesFor wraps a fold's scaled rows for a model: single rows for the
+// CNN and dense models, windows of seqLen consecutive rows (built inside the
+// split, never across it) for the recurrent ones. Windows label their last
+// row, so the first seqLen-1 test rows get no prediction, as in the seed.
+func examplesFor(kind string, seqLen int, train, test *dataset.Frame) (trainEx, testEx builders.Examples, testLabels []int32, err error) {
+	if !recurrent(kind) {
+		return dataset.NewRows(train.X, train.Rows, train.Features, train.Labels),
+			dataset.NewRows(test.X, test.Rows, test.Features, test.Labels), test.Labels, nil
+	}
+	trw, err := dataset.NewWindows(train.X, train.Rows, train.Features, train.Labels, seqLen)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("training windows: %w", err)
+	}
+	tew, err := dataset.NewWindows(test.X, test.Rows, test.Features, test.Labels, seqLen)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("test windows: %w", err)
+	}
+	return trw, tew, test.Labels[seqLen-1:], nil
+}
+
+func firstHeader(paths []string) ([]string, error) {
+	files, err := dataset.ExpandPaths(paths)
+	if err != nil {
+		return nil, err
+	}
+	return dataset.ReadHeader(files[0])
+}
+
+// DataError marks a failure caused by the input data or profile (exit code 2
+// in the CLI) rather than by training.
+type DataError struct{ Err error }
+
+func (e *DataError) Error() string { return e.Err.Error() }
+func (e *DataError) Unwrap() error { return e.Err }
+
+// IsDataError reports whether err was caused by the input data.
+func IsDataError(err error) bool {
+	var d *DataError
+	return errors.As(err, &d)
+}
