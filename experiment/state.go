@@ -73,15 +73,15 @@ func (s *runState) save(path string) error {
 // --resume refuses to continue a run made with other settings.
 func configKey(c Config) string {
 	k := struct {
-		Data                                    []string
-		Profile, Name, CV, BadValues            string
-		Models                                  []string
-		Splits, Epochs, BatchSize, Patience     int
-		SeqLen                                  int
-		TestSplit                               float64
-		Binary, NetworkFeatures, Sort, Dedupe   bool
-		RestoreBest                             bool
-		Seed                                    int64
+		Data                                  []string
+		Profile, Name, CV, BadValues          string
+		Models                                []string
+		Splits, Epochs, BatchSize, Patience   int
+		SeqLen                                int
+		TestSplit                             float64
+		Binary, NetworkFeatures, Sort, Dedupe bool
+		RestoreBest                           bool
+		Seed                                  int64
 	}{c.Data, c.Profile, c.Name, c.CV, c.BadValues, c.Models, c.Splits, c.Epochs, c.BatchSize, c.Patience,
 		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.Seed}
 	b, _ := json.Marshal(k)
