@@ -6,6 +6,7 @@ import (
 
 	"github.com/tfnids/tfnids/crossval"
 	"github.com/tfnids/tfnids/dataset"
+	"github.com/tfnids/tfnids/tfgraph"
 )
 
 // Config is one training run. The zero values of the numeric fields are
@@ -27,6 +28,12 @@ type Config struct {
 	RestoreBest bool
 	SeqLen      int
 	Binary      bool // false: multi-class (the seed's configuration)
+	// ShuffleWindows shuffles the recurrent models' windows every epoch; the
+	// seed fed them in time order (shuffle=False). Rows for cnn and dense are
+	// always shuffled, as Keras' fit does by default.
+	ShuffleWindows bool
+	// LSTML1 overrides the seed LSTM's l1(0.01) penalty (nil keeps it).
+	LSTML1 *float64
 
 	NetworkFeatures bool
 	SortTimestamp   bool
@@ -44,6 +51,11 @@ type Config struct {
 	ExportDir  string // optional: export every trained model as a SavedModel here
 
 	Resume bool
+
+	// Slots are where (fold, model) pairs train, one at a time per slot and
+	// in parallel across slots: empty means this process on Device; a
+	// cluster run has one slot per worker task.
+	Slots []Slot
 }
 
 // Defaults returns the seed notebook's configuration: time-series 5-fold
@@ -94,8 +106,14 @@ func (c *Config) Validate() error {
 	if c.Patience < 0 {
 		return fmt.Errorf("--patience: %d; must be >= 0 (0 disables early stopping)", c.Patience)
 	}
+	if c.LSTML1 != nil && !(*c.LSTML1 >= 0) {
+		return fmt.Errorf("--lstm-l1: %v; must be >= 0", *c.LSTML1)
+	}
 	if c.SeqLen < 1 {
 		return fmt.Errorf("--seq-len: %d; windows need at least 1 row", c.SeqLen)
+	}
+	if _, err := tfgraph.ParseDevice(c.Device); err != nil {
+		return fmt.Errorf("--device: %v", err)
 	}
 	if _, err := badValuePolicy(c.BadValues); err != nil {
 		return err

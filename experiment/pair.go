@@ -9,15 +9,16 @@ import (
 
 	"github.com/tfnids/tfnids/builders"
 	"github.com/tfnids/tfnids/dataset"
+	"github.com/tfnids/tfnids/modelcard"
 	"github.com/tfnids/tfnids/report"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
-// pair trains and evaluates one model on one fold.
+// pair trains and evaluates one model on one fold in one slot. Its access
+// to the shared run state goes through the scheduler's lock.
 type pair struct {
 	cfg         Config
-	st          *runState
-	res         *report.Results
+	sched       *scheduler
 	obs         Observer
 	fold        int
 	kind, name  string
@@ -26,7 +27,16 @@ type pair struct {
 	weightsRoot string
 	scaler      *dataset.MinMaxScaler
 	frame       *dataset.Frame
-	profile     *dataset.Profile
+	prog        *progress
+}
+
+// evaluated is what a finished pair hands back to the scheduler.
+type evaluated struct {
+	eval           *report.Evaluation
+	predictSeconds float64
+	trainSeconds   float64
+	epochs         []report.EpochStats
+	exported       string
 }
 
 // Dir is where the pair's checkpoints go:
@@ -40,33 +50,31 @@ func CheckpointName(epoch int, loss float64) string {
 	return fmt.Sprintf("weights-%02d-%.4f", epoch, loss)
 }
 
-func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testLabels []int32, numClasses int) (exported string, err error) {
+func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testLabels []int32, numClasses int) (*evaluated, error) {
 	m, err := builders.Build(p.mc)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := m.Open(p.sess); err != nil {
-		return "", err
+		return nil, err
 	}
 	defer m.Close()
 
-	var prior []report.EpochStats
-	if cur := p.st.Current; cur != nil && cur.Fold == p.fold && cur.Model == p.name && cur.Checkpoint != "" {
-		if err := m.Restore(cur.Checkpoint); err != nil {
-			return "", fmt.Errorf("--resume: %w", err)
+	prior := append([]report.EpochStats(nil), p.prog.Epochs...)
+	if p.prog.Checkpoint != "" {
+		if err := m.Restore(p.prog.Checkpoint); err != nil {
+			return nil, fmt.Errorf("resume: %w", err)
 		}
-		prior = cur.Epochs
 	}
-	p.st.Current = &progress{pairKey: pairKey{p.fold, p.name}, Epochs: prior}
 	if err := p.writeCard(); err != nil {
-		return "", err
+		return nil, err
 	}
 
 	batches := (trainEx.Len() + p.cfg.BatchSize - 1) / p.cfg.BatchSize
 	p.obs.ModelStart(p.fold, p.name, p.cfg.Epochs, batches)
 	started := time.Now()
-	hist, err := m.Fit(trainEx, builders.FitOptions{
-		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: true, Seed: p.cfg.Seed + int64(p.fold),
+	_, err = m.Fit(trainEx, builders.FitOptions{
+		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !recurrent(p.kind) || p.cfg.ShuffleWindows, Seed: p.cfg.Seed + int64(p.fold),
 		Patience: p.cfg.Patience, RestoreBest: p.cfg.RestoreBest,
 		InitialEpoch: len(prior), PriorHistory: toBuilderEpochs(prior),
 		Context: ctx,
@@ -77,9 +85,7 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 			if err := m.Save(prefix); err != nil {
 				return err
 			}
-			p.st.Current.Epochs = append(p.st.Current.Epochs, fromBuilderEpoch(e))
-			p.st.Current.Checkpoint = prefix
-			return p.st.save(statePath(p.weightsRoot))
+			return p.sched.epochDone(p.prog, fromBuilderEpoch(e), prefix)
 		},
 	})
 	if err != nil {
@@ -87,30 +93,32 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 			// The last complete epoch's checkpoint is the resume point; this one
 			// keeps the mid-epoch weights for inspection.
 			if serr := m.Save(filepath.Join(p.dir(), "weights-interrupted")); serr != nil {
-				return "", fmt.Errorf("%w (and the interrupt checkpoint failed: %v)", ErrInterrupted, serr)
+				return nil, fmt.Errorf("%w (and the interrupt checkpoint failed: %v)", ErrInterrupted, serr)
 			}
-			return "", ErrInterrupted
+			return nil, ErrInterrupted
 		}
-		return "", err
+		return nil, err
 	}
 	trainSeconds := time.Since(started).Seconds()
 
 	t0 := time.Now()
 	_, pred, err := m.Predict(testEx, p.cfg.BatchSize)
 	if err != nil {
-		return "", fmt.Errorf("predict: %w", err)
+		return nil, fmt.Errorf("predict: %w", err)
 	}
-	predictSeconds := time.Since(t0).Seconds()
-	e := report.Evaluate(testLabels, pred, numClasses, p.frame.ClassNames, p.cfg.Binary)
-	epochs := p.st.Current.Epochs
-	p.res.AddFold(p.name, p.fold, e, predictSeconds, epochs)
-	p.res.SetTrainInfo(p.name, p.fold, len(hist.Epochs)+len(prior), trainSeconds)
-	p.obs.ModelDone(p.fold, p.name, e, predictSeconds)
+	ev := &evaluated{predictSeconds: time.Since(t0).Seconds(), trainSeconds: trainSeconds}
+	ev.eval = report.Evaluate(testLabels, pred, numClasses, p.frame.ClassNames, p.cfg.Binary)
+	ev.epochs = p.sched.epochsOf(p.prog)
 
-	if p.cfg.ExportDir != "" {
-		return p.export(m)
+	last := ""
+	if n := len(ev.epochs); n > 0 {
+		last = CheckpointName(ev.epochs[n-1].Epoch, ev.epochs[n-1].Loss)
 	}
-	return "", nil
+	if p.cfg.ExportDir != "" {
+		ev.exported, err = p.export(m, last)
+		return ev, err
+	}
+	return ev, modelcard.Write(p.dir(), p.card(last))
 }
 
 func toBuilderEpochs(in []report.EpochStats) []builders.EpochStats {

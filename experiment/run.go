@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"slices"
 	"time"
 
 	tf "github.com/wamuir/graft/tensorflow"
@@ -157,64 +157,40 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	for _, w := range crossval.Warnings(splitter, frame.Rows, frame.Labels) {
 		obs.Warn(w)
 	}
-	sess := tfgraph.SessionConfig{IntraOpThreads: cfg.Threads, InterOpThreads: cfg.InterThreads}
-
+	slots := cfg.Slots
+	if len(slots) == 0 {
+		slots = []Slot{{Name: "local", Device: device,
+			Session: tfgraph.SessionConfig{IntraOpThreads: cfg.Threads, InterOpThreads: cfg.InterThreads}}}
+	}
+	for _, m := range cfg.Models {
+		mc := builders.Config{Model: m, SeqLen: cfg.SeqLen, Binary: cfg.Binary}
+		if !slices.Contains(res.ModelOrder, mc.Name()) {
+			res.ModelOrder = append(res.ModelOrder, mc.Name())
+		}
+	}
+	prep := make([]*foldData, len(folds))
+	var jobs []*job
 	for k, fold := range folds {
 		foldNo := k + 1
 		trainSup := crossval.ClassCounts(fold.Train, frame.Labels, numClasses)
 		testSup := crossval.ClassCounts(fold.Test, frame.Labels, numClasses)
-		res.AddSplit(foldNo, trainSup, testSup)
-		if unseen := crossval.UnseenClasses(fold, frame.Labels); len(unseen) > 0 {
-			names := make([]string, len(unseen))
-			for i, c := range unseen {
-				names[i] = frame.ClassNames[c]
-			}
-			msg := fmt.Sprintf("fold %d: test rows of class(es) %s have no training rows in this fold; no model can learn them here",
-				foldNo, strings.Join(names, ", "))
-			obs.Warn(msg)
-			res.Warn("%s", msg)
+		if warning := res.AddSplit(foldNo, trainSup, testSup); warning != "" {
+			obs.Warn(warning)
 		}
-		obs.FoldStart(foldNo, len(folds), len(fold.Train), len(fold.Test))
-
-		trainF, testF := frame.Subset(fold.Train), frame.Subset(fold.Test)
-		scaler := dataset.FitMinMax(trainF.X, trainF.Rows, trainF.Features)
-		scaler.Transform(trainF.X, trainF.Rows)
-		scaler.Transform(testF.X, testF.Rows)
-
-		for _, modelKind := range cfg.Models {
-			mc := builders.Config{Model: modelKind, Features: frame.Features, Classes: numClasses,
-				SeqLen: cfg.SeqLen, Binary: cfg.Binary, Seed: cfg.Seed + int64(foldNo), Device: device}
-			name := mc.Name()
-			if st.done(foldNo, name) {
+		prep[k] = &foldData{fold: fold, frame: frame}
+		for _, kind := range cfg.Models {
+			mc := builders.Config{Model: kind, Features: frame.Features, Classes: numClasses,
+				SeqLen: cfg.SeqLen, Binary: cfg.Binary, Seed: cfg.Seed + int64(foldNo), L1: cfg.LSTML1}
+			if st.done(foldNo, mc.Name()) {
 				continue
 			}
-			trainEx, testEx, testLabels, err := examplesFor(modelKind, cfg.SeqLen, trainF, testF)
-			if err != nil {
-				return out, fmt.Errorf("fold %d, %s: %w", foldNo, name, err)
-			}
-			p := &pair{cfg: cfg, st: st, res: res, obs: obs, fold: foldNo, kind: modelKind, name: name, mc: mc,
-				sess: sess, weightsRoot: weightsRoot, scaler: scaler, frame: frame, profile: prof}
-			exported, err := p.run(ctx, trainEx, testEx, testLabels, numClasses)
-			if err != nil {
-				if errors.Is(err, ErrInterrupted) {
-					if _, werr := report.WriteResults(cfg.ResultsDir, res, st.Start); werr != nil {
-						return out, fmt.Errorf("%w (and the partial results could not be written: %v)", err, werr)
-					}
-				}
-				return out, err
-			}
-			if exported != "" {
-				out.Exports = append(out.Exports, exported)
-			}
-			st.Done = append(st.Done, pairKey{foldNo, name})
-			st.Current = nil
-			if _, err := report.WriteResults(cfg.ResultsDir, res, st.Start); err != nil {
-				return out, err
-			}
-			if err := st.save(statePath(weightsRoot)); err != nil {
-				return out, err
-			}
+			jobs = append(jobs, &job{fold: foldNo, folds: len(folds), kind: kind, mc: mc, data: prep[k]})
 		}
+	}
+	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, out: out, weightsRoot: weightsRoot,
+		frame: frame, profile: prof, numClasses: numClasses}
+	if err := sched.run(ctx, jobs, slots); err != nil {
+		return out, err
 	}
 	res.Finish(time.Now())
 	path, err := report.WriteResults(cfg.ResultsDir, res, st.Start)

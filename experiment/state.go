@@ -23,8 +23,10 @@ type runState struct {
 	Start       time.Time `json:"start"`
 	ResultsPath string    `json:"results_path"`
 	Done        []pairKey `json:"done"`
-	Current     *progress `json:"current,omitempty"`
-	Finished    bool      `json:"finished"`
+	// Running lists the pairs in progress (several when training runs on a
+	// cluster), each with its last complete epoch.
+	Running  []*progress `json:"running,omitempty"`
+	Finished bool        `json:"finished"`
 }
 
 type pairKey struct {
@@ -45,6 +47,28 @@ func (s *runState) done(fold int, model string) bool {
 		}
 	}
 	return false
+}
+
+// running returns the record of a pair in progress, or nil.
+func (s *runState) running(fold int, model string) *progress {
+	for _, p := range s.Running {
+		if p.Fold == fold && p.Model == model {
+			return p
+		}
+	}
+	return nil
+}
+
+// finish moves a pair from Running to Done.
+func (s *runState) finish(fold int, model string) {
+	kept := s.Running[:0]
+	for _, p := range s.Running {
+		if p.Fold != fold || p.Model != model {
+			kept = append(kept, p)
+		}
+	}
+	s.Running = kept
+	s.Done = append(s.Done, pairKey{fold, model})
 }
 
 func statePath(weightsRoot string) string { return filepath.Join(weightsRoot, "run-state.json") }
@@ -80,10 +104,11 @@ func configKey(c Config) string {
 		SeqLen                                int
 		TestSplit                             float64
 		Binary, NetworkFeatures, Sort, Dedupe bool
-		RestoreBest                           bool
+		RestoreBest, ShuffleWindows           bool
+		LSTML1                                *float64
 		Seed                                  int64
 	}{c.Data, c.Profile, c.Name, c.CV, c.BadValues, c.Models, c.Splits, c.Epochs, c.BatchSize, c.Patience,
-		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.Seed}
+		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.ShuffleWindows, c.LSTML1, c.Seed}
 	b, _ := json.Marshal(k)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])

@@ -50,6 +50,9 @@ func (v *progressView) Loaded(f *dataset.Frame, rep *dataset.LoadReport) {
 }
 
 func (v *progressView) FoldStart(fold, folds, trainRows, testRows int) {
+	if fold == v.fold {
+		return // every model of a fold announces it
+	}
 	v.fold, v.folds = fold, folds
 	v.printf("fold %d/%d: %d training rows, %d test rows\n", fold, folds, trainRows, testRows)
 }

@@ -50,6 +50,8 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 			&cli.IntFlag{Name: "patience", Value: d.Patience, Usage: "stop after this many epochs without a lower training loss (0: never stop early)"},
 			&cli.BoolFlag{Name: "restore-best", Usage: "after early stopping, evaluate the weights of the best epoch (the seed keeps the last)"},
 			&cli.IntFlag{Name: "seq-len", Value: d.SeqLen, Usage: "window length (consecutive flows) for lstm and gru"},
+			&cli.BoolFlag{Name: "shuffle-windows", Usage: "shuffle lstm/gru windows every epoch (the seed fed them in time order)"},
+			&cli.Float64Flag{Name: "lstm-l1", Value: 0.01, Usage: "l1 penalty rate on the LSTM's kernels and biases; the seed's 0.01 drives every LSTM weight to zero (in Keras too), 0 turns it off"},
 			&cli.BoolFlag{Name: "multi-class", Value: true, Usage: "classify the attack class (the seed's mode)"},
 			&cli.BoolFlag{Name: "binary", Usage: "classify benign vs attack (overrides --multi-class)"},
 			&cli.BoolFlag{Name: "network-features", Usage: "keep the profile's graph-centrality columns (src_/dst_ measures)"},
@@ -85,6 +87,11 @@ func trainAction(c *cli.Context) error {
 	cfg.Patience = c.Int("patience")
 	cfg.RestoreBest = c.Bool("restore-best")
 	cfg.SeqLen = c.Int("seq-len")
+	cfg.ShuffleWindows = c.Bool("shuffle-windows")
+	if c.IsSet("lstm-l1") {
+		l1 := c.Float64("lstm-l1")
+		cfg.LSTML1 = &l1
+	}
 	cfg.Binary = c.Bool("binary") || !c.Bool("multi-class")
 	cfg.NetworkFeatures = c.Bool("network-features")
 	cfg.SortTimestamp = c.Bool("sort-timestamp")

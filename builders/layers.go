@@ -1,0 +1,592 @@
+package builders
+
+import (
+	"fmt"
+
+	tf "github.com/wamuir/graft/tensorflow"
+	"github.com/wamuir/graft/tensorflow/op"
+
+	"github.com/tfnids/tfnids/tfgraph"
+)
+
+// Layer is one Keras-style layer. Shapes exclude the batch dimension.
+type Layer interface {
+	// Kind is Keras' automatic-name prefix ("dense", "conv1d"); the n-th
+	// layer of a kind in a model is named kind, kind_1, kind_2, ...
+	Kind() string
+	// Type is the Keras class name shown in summaries ("Dense").
+	Type() string
+	// OutputShape returns the output shape for an input shape, or an error
+	// when the layer cannot take that input.
+	OutputShape(in []int) ([]int, error)
+	// Params returns the trainable and non-trainable parameter counts for an
+	// input shape, as Keras' count_params.
+	Params(in []int) (trainable, nonTrainable int64)
+	// Apply adds the layer to pass p under the layer name name; x has the
+	// (per-example) shape in. Variables are "<name>/<weight>" and shared by
+	// every pass. Errors are recorded on p.B.
+	Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output
+}
+
+// Activation names a Keras activation function.
+type Activation string
+
+// The activations the seed's models use.
+const (
+	Linear  Activation = "" // identity
+	Relu    Activation = "relu"
+	Tanh    Activation = "tanh"
+	Sigmoid Activation = "sigmoid"
+	Softmax Activation = "softmax" // over the last axis
+)
+
+func (a Activation) check() error {
+	switch a {
+	case Linear, "linear", Relu, Tanh, Sigmoid, Softmax:
+		return nil
+	}
+	return fmt.Errorf("unknown activation %q (want relu, tanh, sigmoid, softmax or linear)", string(a))
+}
+
+// apply adds the activation to x.
+func (a Activation) apply(s *op.Scope, x tf.Output) tf.Output {
+	switch a {
+	case Relu:
+		return op.Relu(s.SubScope("Relu"), x)
+	case Tanh:
+		return op.Tanh(s.SubScope("Tanh"), x)
+	case Sigmoid:
+		return op.Sigmoid(s.SubScope("Sigmoid"), x)
+	case Softmax:
+		return op.Softmax(s.SubScope("Softmax"), x)
+	case Linear, "linear":
+		return x
+	}
+	s.UpdateErr("activation", a.check())
+	return x
+}
+
+// Regularizer is Keras' L1L2 weight penalty, L1·Σ|w| + L2·Σw², added to
+// the loss of every pass that applies the layer (Pass.Penalties), as Keras
+// adds layer losses to the training loss and to evaluate()'s loss.
+type Regularizer struct {
+	L1, L2 float64
+}
+
+// L1 returns keras.regularizers.l1(v).
+func L1(v float64) *Regularizer { return &Regularizer{L1: v} }
+
+// L2 returns keras.regularizers.l2(v).
+func L2(v float64) *Regularizer { return &Regularizer{L2: v} }
+
+// penalize appends the penalty of w (rank rank) to p's penalties.
+func (r *Regularizer) penalize(p *tfgraph.Pass, s *op.Scope, w tf.Output, rank int) {
+	if r == nil || (r.L1 == 0 && r.L2 == 0) {
+		return
+	}
+	s = s.SubScope("regularizer")
+	axes := make([]int32, rank)
+	for i := range axes {
+		axes[i] = int32(i)
+	}
+	var terms []tf.Output
+	if r.L1 != 0 {
+		sum := op.Sum(s.SubScope("l1_sum"), op.Abs(s.SubScope("Abs"), w), op.Const(s.SubScope("axes"), axes))
+		terms = append(terms, op.Mul(s.SubScope("l1"), op.Const(s.SubScope("l1_rate"), float32(r.L1)), sum))
+	}
+	if r.L2 != 0 {
+		sum := op.Sum(s.SubScope("l2_sum"), op.Square(s.SubScope("Square"), w), op.Const(s.SubScope("axes"), axes))
+		terms = append(terms, op.Mul(s.SubScope("l2"), op.Const(s.SubScope("l2_rate"), float32(r.L2)), sum))
+	}
+	pen := terms[0]
+	if len(terms) == 2 {
+		pen = op.AddV2(s.SubScope("l1l2"), terms[0], terms[1])
+	}
+	p.Penalties = append(p.Penalties, pen)
+}
+
+func (r *Regularizer) check() error {
+	if r != nil && (r.L1 < 0 || r.L2 < 0) {
+		return fmt.Errorf("regularizer rates must be >= 0 (got l1 %g, l2 %g)", r.L1, r.L2)
+	}
+	return nil
+}
+
+// fail records a layer error on the pass's builder.
+func fail(p *tfgraph.Pass, name string, err error) tf.Output {
+	p.B.Fail(fmt.Errorf("layer %s: %w", name, err))
+	return tf.Output{}
+}
+
+// prepare checks the builder state and the input shape, returning the layer's
+// own scope, or ok=false when the layer must not add anything.
+func prepare(l Layer, p *tfgraph.Pass, name string, in []int) (*op.Scope, bool) {
+	if p.B.Err() != nil {
+		return nil, false
+	}
+	if _, err := l.OutputShape(in); err != nil {
+		fail(p, name, err)
+		return nil, false
+	}
+	return p.Scope.SubScope(name), true
+}
+
+func i64s(v ...int) []int64 {
+	out := make([]int64, len(v))
+	for i, x := range v {
+		out[i] = int64(x)
+	}
+	return out
+}
+
+func prod(v []int) int {
+	n := 1
+	for _, d := range v {
+		n *= d
+	}
+	return n
+}
+
+func checkRank(in []int, rank int, what string) error {
+	if len(in) != rank {
+		return fmt.Errorf("%s expects inputs of rank %d besides the batch (got shape %v)", what, rank, in)
+	}
+	for _, d := range in {
+		if d < 1 {
+			return fmt.Errorf("%s: input shape %v has a dimension < 1", what, in)
+		}
+	}
+	return nil
+}
+
+// Dense is keras.layers.Dense on rank-2 inputs (batch, d): y = act(x·kernel
+// + bias), kernel (d, units) glorot_uniform, bias zeros.
+type Dense struct {
+	Units             int
+	Activation        Activation
+	KernelRegularizer *Regularizer
+	BiasRegularizer   *Regularizer
+}
+
+// Kind implements Layer.
+func (Dense) Kind() string { return "dense" }
+
+// Type implements Layer.
+func (Dense) Type() string { return "Dense" }
+
+// OutputShape implements Layer.
+func (d Dense) OutputShape(in []int) ([]int, error) {
+	if d.Units < 1 {
+		return nil, fmt.Errorf("Dense units must be >= 1 (got %d)", d.Units)
+	}
+	if err := d.Activation.check(); err != nil {
+		return nil, err
+	}
+	if err := d.KernelRegularizer.check(); err != nil {
+		return nil, err
+	}
+	if err := checkRank(in, 1, "Dense"); err != nil {
+		return nil, err
+	}
+	return []int{d.Units}, nil
+}
+
+// Params implements Layer.
+func (d Dense) Params(in []int) (int64, int64) {
+	return int64(in[len(in)-1])*int64(d.Units) + int64(d.Units), 0
+}
+
+// Apply implements Layer.
+func (d Dense) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output {
+	_, y := d.apply(p, name, x, in)
+	return y
+}
+
+// apply returns the pre-activation (logits) and the output.
+func (d Dense) apply(p *tfgraph.Pass, name string, x tf.Output, in []int) (z, y tf.Output) {
+	s, ok := prepare(d, p, name, in)
+	if !ok {
+		return tf.Output{}, tf.Output{}
+	}
+	k := p.Var(name, "kernel", i64s(in[0], d.Units), tfgraph.GlorotUniform, true)
+	b := p.Var(name, "bias", i64s(d.Units), tfgraph.Zeros, true)
+	d.KernelRegularizer.penalize(p, s.SubScope("kernel"), k, 2)
+	d.BiasRegularizer.penalize(p, s.SubScope("bias"), b, 1)
+	z = op.AddV2(s.SubScope("BiasAdd"), op.MatMul(s.SubScope("MatMul"), x, k), b)
+	return z, d.Activation.apply(s, z)
+}
+
+// Padding values of Conv1D and MaxPooling1D.
+const (
+	Valid = "valid"
+	Same  = "same"
+)
+
+func paddedLength(l, k, stride int, padding string) (int, error) {
+	switch padding {
+	case "", Valid:
+		if l < k {
+			return 0, fmt.Errorf("input length %d is shorter than the window %d (padding valid)", l, k)
+		}
+		return (l-k)/stride + 1, nil
+	case Same:
+		return (l + stride - 1) / stride, nil
+	}
+	return 0, fmt.Errorf("padding %q: want valid or same", padding)
+}
+
+func tfPadding(p string) string {
+	if p == Same {
+		return "SAME"
+	}
+	return "VALID"
+}
+
+// Conv1D is keras.layers.Conv1D (channels last, dilation 1): kernel
+// (size, channels, filters) glorot_uniform, bias zeros. It is built as
+// ExpandDims → Conv2D (filter height 1) → Squeeze, as tf.nn.conv1d does.
+type Conv1D struct {
+	Filters, KernelSize int
+	Strides             int    // default 1
+	Padding             string // Valid (default) or Same
+	Activation          Activation
+	KernelRegularizer   *Regularizer
+}
+
+// Kind implements Layer.
+func (Conv1D) Kind() string { return "conv1d" }
+
+// Type implements Layer.
+func (Conv1D) Type() string { return "Conv1D" }
+
+func (c Conv1D) stride() int { return max(c.Strides, 1) }
+
+// OutputShape implements Layer.
+func (c Conv1D) OutputShape(in []int) ([]int, error) {
+	if c.Filters < 1 || c.KernelSize < 1 || c.Strides < 0 {
+		return nil, fmt.Errorf("Conv1D needs filters >= 1, kernel size >= 1 and strides >= 0 (got %d, %d, %d)", c.Filters, c.KernelSize, c.Strides)
+	}
+	if err := c.Activation.check(); err != nil {
+		return nil, err
+	}
+	if err := checkRank(in, 2, "Conv1D"); err != nil {
+		return nil, err
+	}
+	l, err := paddedLength(in[0], c.KernelSize, c.stride(), c.Padding)
+	if err != nil {
+		return nil, fmt.Errorf("Conv1D: %w", err)
+	}
+	return []int{l, c.Filters}, nil
+}
+
+// Params implements Layer.
+func (c Conv1D) Params(in []int) (int64, int64) {
+	return int64(c.KernelSize)*int64(in[1])*int64(c.Filters) + int64(c.Filters), 0
+}
+
+// Apply implements Layer.
+func (c Conv1D) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output {
+	s, ok := prepare(c, p, name, in)
+	if !ok {
+		return tf.Output{}
+	}
+	k := p.Var(name, "kernel", i64s(c.KernelSize, in[1], c.Filters), tfgraph.GlorotUniform, true)
+	b := p.Var(name, "bias", i64s(c.Filters), tfgraph.Zeros, true)
+	c.KernelRegularizer.penalize(p, s.SubScope("kernel"), k, 3)
+	x4 := op.ExpandDims(s.SubScope("ExpandDims"), x, op.Const(s.SubScope("axis"), int32(1)))
+	k4 := op.ExpandDims(s.SubScope("ExpandDims"), k, op.Const(s.SubScope("axis"), int32(0)))
+	y := op.Conv2D(s.SubScope("Conv2D"), x4, k4, []int64{1, 1, int64(c.stride()), 1}, tfPadding(c.Padding))
+	y = op.Squeeze(s.SubScope("Squeeze"), y, op.SqueezeAxis([]int64{1}))
+	y = op.AddV2(s.SubScope("BiasAdd"), y, b)
+	return c.Activation.apply(s, y)
+}
+
+// MaxPooling1D is keras.layers.MaxPooling1D: ExpandDims → MaxPool →
+// Squeeze, as tf.nn.max_pool1d.
+type MaxPooling1D struct {
+	PoolSize int    // default 2
+	Strides  int    // default PoolSize
+	Padding  string // Valid (default) or Same
+}
+
+// Kind implements Layer.
+func (MaxPooling1D) Kind() string { return "max_pooling1d" }
+
+// Type implements Layer.
+func (MaxPooling1D) Type() string { return "MaxPooling1D" }
+
+func (m MaxPooling1D) geometry() (pool, stride int) {
+	pool = m.PoolSize
+	if pool == 0 {
+		pool = 2
+	}
+	stride = m.Strides
+	if stride == 0 {
+		stride = pool
+	}
+	return pool, stride
+}
+
+// OutputShape implements Layer.
+func (m MaxPooling1D) OutputShape(in []int) ([]int, error) {
+	pool, stride := m.geometry()
+	if pool < 1 || stride < 1 {
+		return nil, fmt.Errorf("MaxPooling1D needs pool size and strides >= 1 (got %d, %d)", pool, stride)
+	}
+	if err := checkRank(in, 2, "MaxPooling1D"); err != nil {
+		return nil, err
+	}
+	l, err := paddedLength(in[0], pool, stride, m.Padding)
+	if err != nil {
+		return nil, fmt.Errorf("MaxPooling1D: %w", err)
+	}
+	return []int{l, in[1]}, nil
+}
+
+// Params implements Layer.
+func (MaxPooling1D) Params([]int) (int64, int64) { return 0, 0 }
+
+// Apply implements Layer.
+func (m MaxPooling1D) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output {
+	s, ok := prepare(m, p, name, in)
+	if !ok {
+		return tf.Output{}
+	}
+	pool, stride := m.geometry()
+	x4 := op.ExpandDims(s.SubScope("ExpandDims"), x, op.Const(s.SubScope("axis"), int32(1)))
+	y := op.MaxPool(s.SubScope("MaxPool"), x4, []int64{1, 1, int64(pool), 1}, []int64{1, 1, int64(stride), 1}, tfPadding(m.Padding))
+	return op.Squeeze(s.SubScope("Squeeze"), y, op.SqueezeAxis([]int64{1}))
+}
+
+// BatchNormalization is keras.layers.BatchNormalization over the last axis.
+// In a training pass it normalizes with the batch mean and biased variance
+// (tf.nn.moments: Mean, then Mean of SquaredDifference(x,
+// StopGradient(mean))) and adds to Pass.Updates the moving-average assigns
+// moving = moving·momentum + batch·(1 − momentum); in an inference pass it
+// uses the moving statistics. Output: x·inv + (beta − mean·inv) with inv =
+// rsqrt(var + epsilon)·gamma, as tf.nn.batch_normalization. gamma and beta
+// are trainable; moving_mean (zeros) and moving_variance (ones) are not.
+type BatchNormalization struct {
+	Momentum float64 // default 0.99
+	Epsilon  float64 // default 1e-3
+}
+
+// Kind implements Layer.
+func (BatchNormalization) Kind() string { return "batch_normalization" }
+
+// Type implements Layer.
+func (BatchNormalization) Type() string { return "BatchNormalization" }
+
+// OutputShape implements Layer.
+func (n BatchNormalization) OutputShape(in []int) ([]int, error) {
+	if len(in) < 1 {
+		return nil, fmt.Errorf("BatchNormalization needs a feature axis (got shape %v)", in)
+	}
+	if n.Momentum < 0 || n.Momentum >= 1 || n.Epsilon < 0 {
+		return nil, fmt.Errorf("BatchNormalization needs 0 <= momentum < 1 and epsilon >= 0 (got %g, %g)", n.Momentum, n.Epsilon)
+	}
+	return append([]int(nil), in...), nil
+}
+
+// Params implements Layer.
+func (BatchNormalization) Params(in []int) (int64, int64) {
+	c := int64(in[len(in)-1])
+	return 2 * c, 2 * c
+}
+
+// Apply implements Layer.
+func (n BatchNormalization) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output {
+	s, ok := prepare(n, p, name, in)
+	if !ok {
+		return tf.Output{}
+	}
+	momentum, eps := n.Momentum, n.Epsilon
+	if momentum == 0 {
+		momentum = 0.99
+	}
+	if eps == 0 {
+		eps = 1e-3
+	}
+	c := i64s(in[len(in)-1])
+	gamma := p.Var(name, "gamma", c, tfgraph.Ones, true)
+	beta := p.Var(name, "beta", c, tfgraph.Zeros, true)
+	movingMean := p.Var(name, "moving_mean", c, tfgraph.Zeros, false)
+	movingVar := p.Var(name, "moving_variance", c, tfgraph.Ones, false)
+
+	var mean, variance tf.Output
+	if p.Training {
+		axes := make([]int32, len(in)) // batch axis and every axis but the last
+		axes64 := make([]int64, len(in))
+		for i := range axes {
+			axes[i], axes64[i] = int32(i), int64(i)
+		}
+		axesT := op.Const(s.SubScope("axes"), axes)
+		m := op.Mean(s.SubScope("mean"), x, axesT, op.MeanKeepDims(true))
+		sq := op.SquaredDifference(s.SubScope("SquaredDifference"), x, op.StopGradient(s.SubScope("StopGradient"), m))
+		v := op.Mean(s.SubScope("variance"), sq, axesT, op.MeanKeepDims(true))
+		mean = op.Squeeze(s.SubScope("Squeeze"), m, op.SqueezeAxis(axes64))
+		variance = op.Squeeze(s.SubScope("Squeeze"), v, op.SqueezeAxis(axes64))
+		mom := op.Const(s.SubScope("momentum"), float32(momentum))
+		rest := op.Const(s.SubScope("one_minus_momentum"), float32(1-momentum))
+		for _, u := range []struct {
+			name      string
+			moving    tf.Output
+			batch     tf.Output
+			varHandle *tfgraph.Variable
+		}{
+			{"moving_mean", movingMean, mean, p.B.Variable(name + "/moving_mean")},
+			{"moving_variance", movingVar, variance, p.B.Variable(name + "/moving_variance")},
+		} {
+			if u.varHandle == nil {
+				continue // builder already failed
+			}
+			us := s.SubScope("update_" + u.name)
+			nv := op.AddV2(us.SubScope("AddV2"), op.Mul(us.SubScope("Mul"), u.moving, mom), op.Mul(us.SubScope("Mul"), u.batch, rest))
+			p.Updates = append(p.Updates, op.AssignVariableOp(us.SubScope("Assign"), u.varHandle.Handle, nv))
+		}
+	} else {
+		mean, variance = movingMean, movingVar
+	}
+	inv := op.Mul(s.SubScope("inv"),
+		op.Rsqrt(s.SubScope("Rsqrt"), op.AddV2(s.SubScope("add_epsilon"), variance, op.Const(s.SubScope("epsilon"), float32(eps)))),
+		gamma)
+	shift := op.Sub(s.SubScope("shift"), beta, op.Mul(s.SubScope("mean_inv"), mean, inv))
+	return op.AddV2(s.SubScope("output"), op.Mul(s.SubScope("scaled"), x, inv), shift)
+}
+
+// Dropout is keras.layers.Dropout: identity in inference passes; in
+// training passes it keeps each value with probability 1 − Rate and scales
+// kept values by 1/(1 − Rate) (inverted dropout, as
+// tf.nn.experimental.stateless_dropout). The mask is drawn by
+// StatelessRandomUniform from Pass.StepSeed, so it changes every step and
+// repeats exactly after resuming from a checkpoint.
+type Dropout struct {
+	Rate float64
+}
+
+// Kind implements Layer.
+func (Dropout) Kind() string { return "dropout" }
+
+// Type implements Layer.
+func (Dropout) Type() string { return "Dropout" }
+
+// OutputShape implements Layer.
+func (d Dropout) OutputShape(in []int) ([]int, error) {
+	if d.Rate < 0 || d.Rate >= 1 {
+		return nil, fmt.Errorf("Dropout rate must be in [0, 1) (got %g)", d.Rate)
+	}
+	return append([]int(nil), in...), nil
+}
+
+// Params implements Layer.
+func (Dropout) Params([]int) (int64, int64) { return 0, 0 }
+
+// Apply implements Layer.
+func (d Dropout) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output {
+	s, ok := prepare(d, p, name, in)
+	if !ok || !p.Training || d.Rate == 0 {
+		return x
+	}
+	scaled := op.Mul(s.SubScope("scale"), x, op.Const(s.SubScope("inv_keep"), float32(1/(1-d.Rate))))
+	mask := keepMask(p, s, name, op.Shape(s.SubScope("Shape"), x), d.Rate, 1)
+	return op.Mul(s.SubScope("Mul"), scaled, mask)
+}
+
+// keepMask returns StopGradient(cast(U[0,1) >= rate) · scale) for a tensor of
+// the given shape: the random path is cut from differentiation.
+func keepMask(p *tfgraph.Pass, s *op.Scope, name string, shape tf.Output, rate float64, scale float32) tf.Output {
+	ms := s.SubScope("mask")
+	seed := p.StepSeed(ms, name)
+	u := op.StatelessRandomUniform(ms.SubScope("StatelessRandomUniform"), shape, seed)
+	keep := op.GreaterEqual(ms.SubScope("GreaterEqual"), u, op.Const(ms.SubScope("rate"), float32(rate)))
+	m := op.Cast(ms.SubScope("Cast"), keep, tf.Float)
+	if scale != 1 {
+		m = op.Mul(ms.SubScope("scale"), m, op.Const(ms.SubScope("inv_keep"), scale))
+	}
+	return op.StopGradient(ms.SubScope("StopGradient"), m)
+}
+
+// Flatten is keras.layers.Flatten: (batch, a, b, ...) → (batch, a·b·...),
+// row-major.
+type Flatten struct{}
+
+// Kind implements Layer.
+func (Flatten) Kind() string { return "flatten" }
+
+// Type implements Layer.
+func (Flatten) Type() string { return "Flatten" }
+
+// OutputShape implements Layer.
+func (Flatten) OutputShape(in []int) ([]int, error) {
+	if len(in) < 1 {
+		return nil, fmt.Errorf("Flatten needs inputs of rank >= 2 with the batch")
+	}
+	return []int{prod(in)}, nil
+}
+
+// Params implements Layer.
+func (Flatten) Params([]int) (int64, int64) { return 0, 0 }
+
+// Apply implements Layer.
+func (f Flatten) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output {
+	s, ok := prepare(f, p, name, in)
+	if !ok {
+		return tf.Output{}
+	}
+	return op.Reshape(s.SubScope("Reshape"), x, op.Const(s.SubScope("shape"), []int32{-1, int32(prod(in))}))
+}
+
+// Reshape is keras.layers.Reshape: Target excludes the batch and may hold
+// one -1, resolved from the input size.
+type Reshape struct {
+	Target []int
+}
+
+// Kind implements Layer.
+func (Reshape) Kind() string { return "reshape" }
+
+// Type implements Layer.
+func (Reshape) Type() string { return "Reshape" }
+
+// OutputShape implements Layer.
+func (r Reshape) OutputShape(in []int) ([]int, error) {
+	out := append([]int(nil), r.Target...)
+	unknown, known := -1, 1
+	for i, d := range out {
+		switch {
+		case d == -1 && unknown < 0:
+			unknown = i
+		case d < 1:
+			return nil, fmt.Errorf("Reshape target %v: dimensions must be >= 1, with at most one -1", r.Target)
+		default:
+			known *= d
+		}
+	}
+	n := prod(in)
+	if unknown >= 0 {
+		if n%known != 0 {
+			return nil, fmt.Errorf("Reshape: cannot reshape %v into %v", in, r.Target)
+		}
+		out[unknown] = n / known
+	} else if known != n {
+		return nil, fmt.Errorf("Reshape: cannot reshape %v (%d values) into %v", in, n, r.Target)
+	}
+	return out, nil
+}
+
+// Params implements Layer.
+func (Reshape) Params([]int) (int64, int64) { return 0, 0 }
+
+// Apply implements Layer.
+func (r Reshape) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output {
+	s, ok := prepare(r, p, name, in)
+	if !ok {
+		return tf.Output{}
+	}
+	out, _ := r.OutputShape(in)
+	shape := []int32{-1}
+	for _, d := range out {
+		shape = append(shape, int32(d))
+	}
+	return op.Reshape(s.SubScope("Reshape"), x, op.Const(s.SubScope("shape"), shape))
+}

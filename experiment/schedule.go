@@ -1,0 +1,301 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/tfnids/tfnids/builders"
+	"github.com/tfnids/tfnids/crossval"
+	"github.com/tfnids/tfnids/dataset"
+	"github.com/tfnids/tfnids/report"
+	"github.com/tfnids/tfnids/tfgraph"
+)
+
+// Slot is a place where a (fold, model) pair trains: this process, or one
+// task of a TensorFlow cluster. Pairs run one at a time per slot and in
+// parallel across slots.
+type Slot struct {
+	// Name identifies the slot in progress output and results, e.g.
+	// "local" or "/job:worker/task:1".
+	Name string
+	// Device is the device string the model's ops are pinned to.
+	Device string
+	// Session configures the slot's sessions; a cluster slot's Target is
+	// the task's "grpc://host:port".
+	Session tfgraph.SessionConfig
+}
+
+// job is one (fold, model) pair waiting to train.
+type job struct {
+	fold, folds int
+	kind        string
+	mc          builders.Config
+	data        *foldData
+	tries       int
+}
+
+// foldData is a fold's scaled training and test rows, built once on first
+// use and shared by the fold's models.
+type foldData struct {
+	once        sync.Once
+	fold        crossval.Fold
+	frame       *dataset.Frame
+	train, test *dataset.Frame
+	scaler      *dataset.MinMaxScaler
+}
+
+func (f *foldData) get() (*dataset.Frame, *dataset.Frame, *dataset.MinMaxScaler) {
+	f.once.Do(func() {
+		f.train, f.test = f.frame.Subset(f.fold.Train), f.frame.Subset(f.fold.Test)
+		f.scaler = dataset.FitMinMax(f.train.X, f.train.Rows, f.train.Features)
+		f.scaler.Transform(f.train.X, f.train.Rows)
+		f.scaler.Transform(f.test.X, f.test.Rows)
+	})
+	return f.train, f.test, f.scaler
+}
+
+// scheduler runs jobs on slots and owns the run's shared state: the
+// results, the resume state and the observer are only touched under mu.
+type scheduler struct {
+	mu          sync.Mutex
+	cfg         Config
+	st          *runState
+	res         *report.Results
+	obs         Observer
+	out         *Outcome
+	weightsRoot string
+	frame       *dataset.Frame
+	profile     *dataset.Profile
+	numClasses  int
+}
+
+// lockedObserver serializes observer calls from several slots and drops
+// per-batch events, which cannot share one progress bar.
+type lockedObserver struct {
+	mu    *sync.Mutex
+	inner Observer
+	multi bool
+}
+
+func (o lockedObserver) Loaded(f *dataset.Frame, r *dataset.LoadReport) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.inner.Loaded(f, r)
+}
+func (o lockedObserver) FoldStart(fold, folds, train, test int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.inner.FoldStart(fold, folds, train, test)
+}
+func (o lockedObserver) ModelStart(fold int, model string, epochs, batches int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.inner.ModelStart(fold, model, epochs, batches)
+}
+func (o lockedObserver) Batch(b builders.BatchStats) {
+	if o.multi {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.inner.Batch(b)
+}
+func (o lockedObserver) Epoch(e builders.EpochStats) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.inner.Epoch(e)
+}
+func (o lockedObserver) ModelDone(fold int, model string, e *report.Evaluation, s float64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.inner.ModelDone(fold, model, e, s)
+}
+func (o lockedObserver) Warn(msg string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.inner.Warn(msg)
+}
+
+// obsMu serializes observer output; separate from mu so that an observer
+// call never waits on state writes.
+var obsMu sync.Mutex
+
+// run trains every job, one per slot at a time. A job whose slot fails
+// with an error that marks the slot unreachable is retried on another slot
+// from its last checkpoint; any other error, or an interrupt, stops the run
+// after the jobs already running reach a batch boundary.
+func (s *scheduler) run(ctx context.Context, jobs []*job, slots []Slot) error {
+	obs := lockedObserver{mu: &obsMu, inner: s.obs, multi: len(slots) > 1}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	queue := make(chan *job, len(jobs))
+	for _, j := range jobs {
+		queue <- j
+	}
+	var (
+		wg       sync.WaitGroup
+		errMu    sync.Mutex
+		firstErr error
+		pending  = len(jobs)
+		alive    = len(slots)
+		doneCh   = make(chan struct{})
+	)
+	if pending == 0 {
+		close(doneCh)
+	}
+	fail := func(err error) {
+		errMu.Lock()
+		if firstErr == nil || (errors.Is(firstErr, ErrInterrupted) && !errors.Is(err, ErrInterrupted)) {
+			firstErr = err
+		}
+		errMu.Unlock()
+		cancel()
+	}
+	finishJob := func() {
+		errMu.Lock()
+		pending--
+		if pending == 0 {
+			close(doneCh)
+		}
+		errMu.Unlock()
+	}
+	for _, slot := range slots {
+		wg.Add(1)
+		go func(slot Slot) {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-doneCh:
+					return
+				case j := <-queue:
+					err := s.runJob(ctx, j, slot, obs)
+					switch {
+					case err == nil:
+						finishJob()
+					case errors.Is(err, ErrInterrupted):
+						fail(err)
+						return
+					case IsUnavailable(err):
+						errMu.Lock()
+						alive--
+						last := alive == 0
+						errMu.Unlock()
+						obs.Warn(fmt.Sprintf("%s: %v", slot.Name, err))
+						if last || j.tries >= len(slots) {
+							fail(fmt.Errorf("fold %d, %s: no worker left to run it: %w", j.fold, j.mc.Name(), err))
+							return
+						}
+						j.tries++
+						obs.Warn(fmt.Sprintf("retrying fold %d, %s on another worker from its last checkpoint", j.fold, j.mc.Name()))
+						queue <- j
+						return // this slot is gone
+					default:
+						fail(fmt.Errorf("fold %d, %s: %w", j.fold, j.mc.Name(), err))
+						return
+					}
+				}
+			}
+		}(slot)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		if errors.Is(firstErr, ErrInterrupted) || ctx.Err() != nil {
+			s.mu.Lock()
+			_, werr := report.WriteResults(s.cfg.ResultsDir, s.res, s.st.Start)
+			s.mu.Unlock()
+			if werr != nil {
+				return fmt.Errorf("%w (and the partial results could not be written: %v)", firstErr, werr)
+			}
+		}
+		return firstErr
+	}
+	if pending > 0 {
+		if err := ctx.Err(); err != nil {
+			return ErrInterrupted
+		}
+		return fmt.Errorf("%d (fold, model) pairs could not run", pending)
+	}
+	return nil
+}
+
+// runJob trains one pair on slot and records its evaluation.
+func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer) error {
+	train, test, scaler := j.data.get()
+	mc := j.mc
+	mc.Device = slot.Device
+	name := mc.Name()
+	trainEx, testEx, testLabels, err := examplesFor(j.kind, s.cfg.SeqLen, train, test)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	prog := s.st.running(j.fold, name)
+	if prog == nil {
+		prog = &progress{pairKey: pairKey{j.fold, name}}
+		s.st.Running = append(s.st.Running, prog)
+	}
+	s.mu.Unlock()
+	obs.FoldStart(j.fold, j.folds, train.Rows, test.Rows)
+	p := &pair{cfg: s.cfg, sched: s, obs: obs, fold: j.fold, kind: j.kind, name: name, mc: mc,
+		sess: slot.Session, weightsRoot: s.weightsRoot, scaler: scaler, frame: s.frame, prog: prog}
+	ev, err := p.run(ctx, trainEx, testEx, testLabels, s.numClasses)
+	if err != nil {
+		return err
+	}
+	obs.ModelDone(j.fold, name, ev.eval, ev.predictSeconds)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.res.AddFold(name, j.fold, ev.eval, ev.predictSeconds, ev.epochs)
+	s.res.SetTrainInfo(name, j.fold, len(ev.epochs), ev.trainSeconds)
+	if slot.Name != "local" {
+		s.res.SetRanOn(name, j.fold, slot.Name)
+	}
+	if ev.exported != "" {
+		s.out.Exports = append(s.out.Exports, ev.exported)
+	}
+	s.st.finish(j.fold, name)
+	if _, err := report.WriteResults(s.cfg.ResultsDir, s.res, s.st.Start); err != nil {
+		return err
+	}
+	return s.st.save(statePath(s.weightsRoot))
+}
+
+// epochDone records a pair's completed epoch and its checkpoint in the
+// resume state (written atomically).
+func (s *scheduler) epochDone(p *progress, e report.EpochStats, checkpoint string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p.Epochs = append(p.Epochs, e)
+	p.Checkpoint = checkpoint
+	return s.st.save(statePath(s.weightsRoot))
+}
+
+// epochsOf returns a copy of a pair's epoch history.
+func (s *scheduler) epochsOf(p *progress) []report.EpochStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]report.EpochStats(nil), p.Epochs...)
+}
+
+// IsUnavailable reports whether err says a TensorFlow worker could not be
+// reached (gRPC UNAVAILABLE, a closed connection, a failed session target),
+// which makes its pair worth retrying elsewhere.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	for _, m := range []string{"unavailable", "connection refused", "socket closed", "failed to connect", "connect failed", "aborted"} {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
+}
