@@ -36,6 +36,10 @@ test: setup
 demo: build
 	bash scripts/demo.sh $(BIN) $(DEMO_OUT)
 
+# Benchmarks (by hand; not part of the tests). Results go to bench/out/.
+bench-dataset: build
+	bash bench/dataset/run.sh
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 

@@ -67,6 +67,10 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		rep.ProfileWhy = why
 	}
 	obs.Loaded(frame, rep)
+	if frame.Rows == 0 {
+		return nil, &DataError{fmt.Errorf("no rows left to train on: %d read, %d dropped for bad values (--bad-values %s), %d duplicates dropped; `tfnids dataset describe` shows which columns",
+			rep.RowsRead, rep.DroppedBadValues, cfg.BadValues, rep.DroppedDuplicates)}
+	}
 	if cfg.Name == "" {
 		cfg.Name = prof.Name
 	}

@@ -1,0 +1,74 @@
+// Package dataset loads, cleans and windows network-flow CSVs exactly as the
+// seed Keras pipeline (mtermos/GDLC) preprocessed them, fast and in pure Go.
+//
+// Data flows one way: files → Profile → Frame → MinMaxScaler → Examples
+// (rows or windows) → batches. Nothing here touches TensorFlow.
+//
+// # Profiles
+//
+// A Profile says which column holds the timestamp, the binary label and the
+// class name, and which columns never reach the model (identifiers, the
+// seed's weak columns, network features unless asked for). Five are built
+// in (ProfileNames): cic_ton_iot and cic_ids_2017 (the seed's DatasetInfo
+// definitions), cicids2017_improved (the CIC-IDS2017 files in shared/data),
+// ton_iot_network (Zeek-style ToN-IoT CSVs) and netflow (the NF-* family).
+// ResolveProfile("auto", header) picks one from the header and says why; a
+// user profile is a YAML or JSON file (LoadProfileFile), optionally
+// extending a built-in. Column names match after trimming spaces and BOMs,
+// case-insensitively and through aliases (the CICFlowMeter short and long
+// spellings: "Tot Fwd Pkts" is "Total Fwd Packets" is "Total Fwd Packet").
+//
+// # What Load does, in the seed's order
+//
+//  1. Read the files (plain or gzip, concatenated in name order) in parallel
+//     chunks, parsing numbers straight from the bytes into float32.
+//  2. Bad values in numeric columns (empty, NaN, ±Infinity, "-", other text,
+//     values beyond float32): drop the row (BadDrop, the seed's
+//     replace(inf, nan) + dropna), zero the cell (BadZero) or stop with an
+//     error naming file, line, column and text (BadError). Counts per column
+//     are in the LoadReport.
+//  3. Optionally drop duplicate rows ignoring Timestamp and Flow ID, keeping
+//     the first (the seed's drop_duplicates, before the sort).
+//  4. Stably sort by timestamp (the seed used an unstable quicksort on
+//     1-second ties; stable order makes runs reproducible).
+//  5. Labels: multi-class labels are pd.factorize codes of the class column
+//     after the sort; binary labels come from the label column, or from
+//     class != benign class when the profile has no label column.
+//  6. Inputs are the remaining columns in file order; categorical columns
+//     are factorized or one-hot encoded.
+//
+// Scaling is separate because it must be fitted on each training fold only:
+// FitMinMax and MinMaxScaler.Transform follow scikit-learn's MinMaxScaler.
+// Sequence models read NewWindows (length L, stride 1, label of the last
+// row, as keras.utils.timeseries_dataset_from_array with
+// targets=labels[L-1:]) built per split, so no window spans a fold boundary
+// and the first L−1 rows of each split get no prediction. BatchIndices
+// shuffles with a caller's seeded RNG.
+//
+// New data for a trained model is encoded with LoadLike and the training
+// frame's Schema (the same inputs, categories and class names).
+//
+// # Example
+//
+//	prof, why, err := dataset.ResolveProfile("auto", header)
+//	f, rep, err := dataset.Load([]string{"data/"}, dataset.LoadOptions{
+//		Profile: prof, MultiClass: true, SortByTimestamp: true, Dedupe: true,
+//	})
+//	// rep says what was dropped and why; f.X is f.Rows × f.Features float32.
+//	n := f.Rows * 5 / 6
+//	train, test := f.Range(0, n), f.Range(n, f.Rows)
+//	s := dataset.FitMinMax(train.X, train.Rows, train.Features)
+//	s.Transform(train.X, train.Rows)
+//	s.Transform(test.X, test.Rows)
+//	w, err := dataset.NewWindows(train.X, train.Rows, train.Features, train.Labels, 3)
+//	for _, idx := range dataset.BatchIndices(w.Len(), 256, false, nil) {
+//		x := make([]float32, len(idx)*3*train.Features)
+//		y := make([]int32, len(idx))
+//		w.Gather(idx, x, y)
+//		// feed x, y
+//	}
+//
+// Programmer errors (shape mismatches in Gather, Transform, Subset) panic
+// with a "dataset:" message; everything that depends on the data returns an
+// error.
+package dataset
