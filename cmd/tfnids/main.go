@@ -29,6 +29,14 @@ func register(c *cli.Command) { commands = append(commands, c) }
 
 func newApp() *cli.App {
 	sort.Slice(commands, func(i, j int) bool { return commands[i].Name < commands[j].Name })
+	// urfave/cli fills in HelpName while running; fresh copies keep repeated
+	// in-process runs (the tests) from stacking it up.
+	cmds := make([]*cli.Command, len(commands))
+	for i, c := range commands {
+		cp := *c
+		cp.HelpName = ""
+		cmds[i] = &cp
+	}
 	return &cli.App{
 		Name:  "tfnids",
 		Usage: "train and ship network-intrusion-detection models on TensorFlow, from one Go binary",
@@ -36,7 +44,7 @@ func newApp() *cli.App {
 			"the attack class, MinMax-scale per fold, time-series cross-validation, CNN/LSTM/GRU, per-epoch\n" +
 			"checkpoints, early stopping, JSON reports) through the TensorFlow C API, and exports models as\n" +
 			"SavedModels that TensorFlow Serving loads unchanged.",
-		Commands:             commands,
+		Commands:             cmds,
 		EnableBashCompletion: true,
 		ExitErrHandler:       func(*cli.Context, error) {}, // main decides the exit code
 	}
@@ -53,6 +61,9 @@ func run(args []string) int {
 		return exitOK
 	}
 	fmt.Fprintln(os.Stderr, "tfnids:", err)
+	if isFlagError(err) {
+		return exitUsage
+	}
 	if ec, ok := err.(cli.ExitCoder); ok {
 		if strings.HasPrefix(err.Error(), "No help topic for") {
 			return exitUsage // urfave/cli's own code for an unknown command is 3
@@ -65,4 +76,17 @@ func run(args []string) int {
 // usageErr marks an error as the caller's fault (exit code 2).
 func usageErr(format string, a ...any) error {
 	return cli.Exit(fmt.Sprintf(format, a...), exitUsage)
+}
+
+// isFlagError recognises urfave/cli's own complaints about the command line
+// (a missing required flag, an unknown flag, a value of the wrong type),
+// which it returns as plain errors.
+func isFlagError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"Required flag", "Required flags", "flag provided but not defined", "invalid value", "flag needs an argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
 }

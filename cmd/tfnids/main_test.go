@@ -48,3 +48,16 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 		t.Fatalf("unknown command exited %d, want %d", code, exitUsage)
 	}
 }
+
+func TestFlagErrorsAreUsageErrors(t *testing.T) {
+	cases := [][]string{
+		{"train"},                   // 0: --data is required
+		{"train", "--no-such-flag"}, // 1
+		{"train", "--data", "x", "--epochs", "many"}, // 2
+	}
+	for i, args := range cases {
+		if code, _, _ := runCLI(t, args...); code != exitUsage {
+			t.Errorf("%d: %v exited %d, want %d", i, args, code, exitUsage)
+		}
+	}
+}
