@@ -61,7 +61,12 @@ func (p *pair) export(m *builders.Model, checkpoint string) (string, error) {
 	if err := modelcard.Write(p.dir(), p.card(checkpoint)); err != nil {
 		return "", err
 	}
-	if err := serving.Export(serving.ExportOptions{Card: p.card(checkpoint), Model: m, Dir: dir, Session: p.sess}); err != nil {
+	opts, done, err := p.exportOptions(m, serving.ExportOptions{Card: p.card(checkpoint), Model: m, Dir: dir, Session: p.sess})
+	if err != nil {
+		return "", err
+	}
+	defer done()
+	if err := serving.Export(opts); err != nil {
 		return "", err
 	}
 	return dir, nil

@@ -28,9 +28,11 @@ type Config struct {
 	RestoreBest bool
 	SeqLen      int
 	Binary      bool // false: multi-class (the seed's configuration)
-	// ShuffleWindows shuffles the recurrent models' windows every epoch; the
-	// seed fed them in time order (shuffle=False). Rows for cnn and dense are
-	// always shuffled, as Keras' fit does by default.
+	// ShuffleWindows shuffles the order of the recurrent models' windows
+	// every epoch (on by default). The seed fed them in time order
+	// (shuffle=False), which on time-sorted data makes each batch a single
+	// attack class; it defines no reference number, so tfnids fixes it.
+	// Rows for cnn and dense are always shuffled, as Keras' fit does.
 	ShuffleWindows bool
 	// LSTML1 overrides the seed LSTM's l1(0.01) penalty (nil keeps it).
 	LSTML1 *float64
@@ -56,6 +58,10 @@ type Config struct {
 	// in parallel across slots: empty means this process on Device; a
 	// cluster run has one slot per worker task.
 	Slots []Slot
+	// Towers, when set, trains every pair data-parallel by in-graph
+	// replication (builders.BuildReplicas): one tower per device listed,
+	// variables on the slot's Device. Used with a single slot.
+	Towers []string
 }
 
 // Defaults returns the seed notebook's configuration: time-series 5-fold
@@ -64,7 +70,7 @@ type Config struct {
 func Defaults() Config {
 	return Config{
 		Profile: "auto", Models: []string{"cnn"}, CV: "timeseries", Splits: 5, TestSplit: 0.2,
-		Epochs: 30, BatchSize: 256, Patience: 10, SeqLen: 3, SortTimestamp: true,
+		Epochs: 30, BatchSize: 256, Patience: 10, SeqLen: 3, SortTimestamp: true, ShuffleWindows: true,
 		BadValues: "drop", Device: "cpu", Seed: 42,
 		WeightsDir: "models/weights", ResultsDir: "results",
 	}

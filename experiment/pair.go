@@ -51,18 +51,18 @@ func CheckpointName(epoch int, loss float64) string {
 }
 
 func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testLabels []int32, numClasses int) (*evaluated, error) {
-	m, err := builders.Build(p.mc)
+	m, err := p.build()
 	if err != nil {
 		return nil, err
 	}
 	if err := m.Open(p.sess); err != nil {
 		return nil, err
 	}
-	defer m.Close()
+	defer p.close(m)
 
 	prior := append([]report.EpochStats(nil), p.prog.Epochs...)
 	if p.prog.Checkpoint != "" {
-		if err := m.Restore(p.prog.Checkpoint); err != nil {
+		if err := p.restore(m, p.prog.Checkpoint); err != nil {
 			return nil, fmt.Errorf("resume: %w", err)
 		}
 	}
@@ -80,9 +80,9 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 		Context: ctx,
 		OnBatch: p.obs.Batch,
 		OnEpochEnd: func(e builders.EpochStats) error {
-			p.obs.Epoch(e)
+			p.obs.Epoch(p.fold, p.name, e)
 			prefix := filepath.Join(p.dir(), CheckpointName(e.Epoch, e.Loss))
-			if err := m.Save(prefix); err != nil {
+			if err := p.save(m, prefix); err != nil {
 				return err
 			}
 			return p.sched.epochDone(p.prog, fromBuilderEpoch(e), prefix)
@@ -92,7 +92,7 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			// The last complete epoch's checkpoint is the resume point; this one
 			// keeps the mid-epoch weights for inspection.
-			if serr := m.Save(filepath.Join(p.dir(), "weights-interrupted")); serr != nil {
+			if serr := p.save(m, filepath.Join(p.dir(), "weights-interrupted")); serr != nil {
 				return nil, fmt.Errorf("%w (and the interrupt checkpoint failed: %v)", ErrInterrupted, serr)
 			}
 			return nil, ErrInterrupted

@@ -26,7 +26,9 @@ type Observer interface {
 	FoldStart(fold, folds, trainRows, testRows int)
 	ModelStart(fold int, model string, epochs, batches int)
 	Batch(b builders.BatchStats)
-	Epoch(e builders.EpochStats)
+	// Epoch reports a finished epoch of the given fold and model (pairs on
+	// several slots interleave their epochs).
+	Epoch(fold int, model string, e builders.EpochStats)
 	ModelDone(fold int, model string, e *report.Evaluation, predictSeconds float64)
 	Warn(msg string)
 }
@@ -94,6 +96,9 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		obs.Warn(warn)
 	}
 
+	if slices.Contains(cfg.Models, "lstm") && cfg.LSTML1 == nil {
+		obs.Warn("lstm: the seed's l1(0.01) penalty drives every LSTM weight to zero, in Keras too, so the LSTM predicts one class; --lstm-l1 0 removes it (docs/models.md)")
+	}
 	weightsRoot := filepath.Join(cfg.WeightsDir, cfg.Name)
 	if n, err := atomicfile.CleanStale(weightsRoot); err == nil && n > 0 {
 		obs.Warn(fmt.Sprintf("removed %d temporary file(s) left by an interrupted run under %s", n, weightsRoot))

@@ -32,7 +32,7 @@ func (o *quietObserver) Loaded(*dataset.Frame, *dataset.LoadReport) {}
 func (o *quietObserver) FoldStart(int, int, int, int)               {}
 func (o *quietObserver) ModelStart(int, string, int, int)           {}
 func (o *quietObserver) Batch(builders.BatchStats)                  {}
-func (o *quietObserver) Epoch(builders.EpochStats) {
+func (o *quietObserver) Epoch(int, string, builders.EpochStats) {
 	o.epochs++
 	if o.cancelAt > 0 && o.epochs == o.cancelAt {
 		o.cancel()

@@ -103,10 +103,10 @@ func (o lockedObserver) Batch(b builders.BatchStats) {
 	defer o.mu.Unlock()
 	o.inner.Batch(b)
 }
-func (o lockedObserver) Epoch(e builders.EpochStats) {
+func (o lockedObserver) Epoch(fold int, model string, e builders.EpochStats) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.inner.Epoch(e)
+	o.inner.Epoch(fold, model, e)
 }
 func (o lockedObserver) ModelDone(fold int, model string, e *report.Evaluation, s float64) {
 	o.mu.Lock()
@@ -174,7 +174,7 @@ func (s *scheduler) run(ctx context.Context, jobs []*job, slots []Slot) error {
 				case <-doneCh:
 					return
 				case j := <-queue:
-					err := s.runJob(ctx, j, slot, obs)
+					err := slotError(slot, s.runJob(ctx, j, slot, obs))
 					switch {
 					case err == nil:
 						finishJob()

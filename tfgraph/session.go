@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	tf "github.com/wamuir/graft/tensorflow"
 	corepb "github.com/wamuir/graft/tensorflow/core/protobuf/for_core_protos_go_proto"
@@ -28,6 +29,16 @@ type SessionConfig struct {
 	// Target is a TensorFlow runtime target such as "grpc://host:port";
 	// empty for in-process.
 	Target string
+	// DeviceFilters limits a cluster session to the tasks it names (e.g.
+	// "/job:worker/task:1"), so it neither waits for nor uses the others.
+	DeviceFilters []string
+	// OperationTimeout bounds every Run (0: no limit). A cluster session
+	// needs it: a call to a worker that died waits for it forever otherwise.
+	OperationTimeout time.Duration
+	// IsolateSessionState gives the session's variables a container of its
+	// own on a cluster's workers, so sessions (and clients) never share
+	// variables by name.
+	IsolateSessionState bool
 }
 
 // Proto returns the serialized ConfigProto.
@@ -40,6 +51,9 @@ func (c SessionConfig) Proto() ([]byte, error) {
 		InterOpParallelismThreads: int32(c.InterOpThreads),
 		AllowSoftPlacement:        !c.HardPlacement,
 		LogDevicePlacement:        c.LogDevicePlacement,
+		DeviceFilters:             c.DeviceFilters,
+		OperationTimeoutInMs:      c.OperationTimeout.Milliseconds(),
+		IsolateSessionState:       c.IsolateSessionState,
 		GpuOptions:                &corepb.GPUOptions{AllowGrowth: true},
 	})
 }

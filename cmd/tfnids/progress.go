@@ -87,13 +87,13 @@ func (v *progressView) Batch(b builders.BatchStats) {
 	v.bar.Set(b.Batch)
 }
 
-func (v *progressView) Epoch(e builders.EpochStats) {
+func (v *progressView) Epoch(fold int, model string, e builders.EpochStats) {
 	if v.bar != nil {
 		v.bar.Finish()
 		v.bar = nil
 	}
 	v.printf("  fold %d/%d %s epoch %d/%d - %.1fs - loss %.4f - accuracy %.4f - %.0f samples/s\n",
-		v.fold, v.folds, v.model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, e.SamplesPerSec)
+		fold, v.folds, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, e.SamplesPerSec)
 }
 
 func (v *progressView) ModelDone(fold int, model string, e *report.Evaluation, predictSeconds float64) {

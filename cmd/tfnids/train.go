@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/tfnids/tfnids/cluster"
 	"github.com/tfnids/tfnids/experiment"
 )
 
@@ -33,7 +34,11 @@ Outputs:
 
 Ctrl-C (SIGINT) or SIGTERM stops at the end of the current batch, saves a checkpoint and
 the partial results; run the same command with --resume to continue from the last
-complete epoch. Exit codes: 0 done, 1 failure, 2 bad flags or data, 130 interrupted.
+complete epoch. Exit codes: 0 done, 1 failure, 2 bad flags or data (or a --cluster
+worker that does not answer at start), 130 interrupted.
+
+--cluster SPEC trains on TensorFlow workers (` + "`tfnids worker`" + `); checkpoints and results are
+still written here, and the results record which task trained each fold (ran_on).
 
 Example (the seed run on a CIC-ToN-IoT CSV):
   tfnids train --data CIC-ToN-IoT.csv --profile cic_ton_iot --models cnn,lstm,gru`,
@@ -50,7 +55,7 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 			&cli.IntFlag{Name: "patience", Value: d.Patience, Usage: "stop after this many epochs without a lower training loss (0: never stop early)"},
 			&cli.BoolFlag{Name: "restore-best", Usage: "after early stopping, evaluate the weights of the best epoch (the seed keeps the last)"},
 			&cli.IntFlag{Name: "seq-len", Value: d.SeqLen, Usage: "window length (consecutive flows) for lstm and gru"},
-			&cli.BoolFlag{Name: "shuffle-windows", Usage: "shuffle lstm/gru windows every epoch (the seed fed them in time order)"},
+			&cli.BoolFlag{Name: "shuffle-windows", Value: d.ShuffleWindows, Usage: "shuffle the order of lstm/gru windows every epoch (each window stays consecutive flows); --shuffle-windows=false feeds them in time order as the seed did, which on time-sorted attacks makes every batch one class and the model forget the rest"},
 			&cli.Float64Flag{Name: "lstm-l1", Value: 0.01, Usage: "l1 penalty rate on the LSTM's kernels and biases; the seed's 0.01 drives every LSTM weight to zero (in Keras too), 0 turns it off"},
 			&cli.BoolFlag{Name: "multi-class", Value: true, Usage: "classify the attack class (the seed's mode)"},
 			&cli.BoolFlag{Name: "binary", Usage: "classify benign vs attack (overrides --multi-class)"},
@@ -67,6 +72,9 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 			&cli.StringFlag{Name: "results-dir", Value: d.ResultsDir, Usage: "results root"},
 			&cli.StringFlag{Name: "export", Usage: "also export every trained model as a SavedModel under this base directory"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue the interrupted run with the same flags from its last complete epoch"},
+			&cli.StringFlag{Name: "cluster", Usage: "train on TensorFlow workers started with `tfnids worker`: " + cluster.Usage + " (see docs/cluster.md)"},
+			&cli.StringFlag{Name: "strategy", Value: cluster.Folds, Usage: "with --cluster: folds (each (fold, model) on one worker, several at once) or replicas (one pair at a time, a tower per worker, gradients averaged)"},
+			&cli.DurationFlag{Name: "cluster-timeout", Value: cluster.DefaultTimeout, Usage: "with --cluster: how long a call may wait for a worker before the worker counts as lost"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output (warnings still show)"},
 		},
 		Action: trainAction,
@@ -109,6 +117,9 @@ func trainAction(c *cli.Context) error {
 	if err := cfg.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
+	if err := trainCluster(c, &cfg); err != nil {
+		return err
+	}
 	experiment.Version = version
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
@@ -121,6 +132,9 @@ func trainAction(c *cli.Context) error {
 	if err != nil {
 		if experiment.IsDataError(err) {
 			return cli.Exit(err.Error(), exitUsage)
+		}
+		if cfg.Slots != nil && experiment.IsUnavailable(err) {
+			return fmt.Errorf("%w\n(the checkpoints and partial results are complete: start the workers again and run the same command with --resume)", err)
 		}
 		return err
 	}
