@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	tf "github.com/wamuir/graft/tensorflow"
-	"github.com/wamuir/graft/tensorflow/op"
 )
 
 // Adam is the Adam optimizer on TensorFlow's ResourceApplyAdam kernel, whose
@@ -58,30 +57,5 @@ func (a Adam) Minimize(b *Builder, pass *Pass, loss tf.Output) (*tf.Operation, e
 	if err != nil {
 		return nil, err
 	}
-	iter := b.Iterations()
-	s := b.Root.SubScope("adam").WithControlDependencies(loss.Op)
-	it := pass.Read(iter)
-	t := op.Cast(s.SubScope("t"), op.AddV2(s.SubScope("step"), it, op.Const(s.SubScope("one"), int64(1))), tf.Float)
-	b1 := op.Const(s.SubScope("beta1"), a.Beta1)
-	b2 := op.Const(s.SubScope("beta2"), a.Beta2)
-	b1p := op.Pow(s.SubScope("beta1_power"), b1, t)
-	b2p := op.Pow(s.SubScope("beta2_power"), b2, t)
-	lr := op.Const(s.SubScope("learning_rate"), a.LearningRate)
-	eps := op.Const(s.SubScope("epsilon"), a.Epsilon)
-
-	var applies []*tf.Operation
-	for i, v := range vars {
-		m := b.NewVariable(v.Name+"/Adam", tf.Float, v.Shape, Zeros, false)
-		vv := b.NewVariable(v.Name+"/Adam_1", tf.Float, v.Shape, Zeros, false)
-		applies = append(applies, op.ResourceApplyAdam(s.SubScope("apply"), v.Handle, m.Handle, vv.Handle,
-			b1p, b2p, lr, b1, b2, eps, grads[i]))
-	}
-	inc := op.AssignAddVariableOp(s.SubScope("increment").WithControlDependencies(applies...), iter.Handle,
-		op.Const(s.SubScope("inc_one"), int64(1)))
-	deps := append(append(applies, inc), pass.Updates...)
-	step := b.Root.WithControlDependencies(deps...).AddOperation(tf.OpSpec{Type: "NoOp", Name: "train_step"})
-	if err := b.Err(); err != nil {
-		return nil, err
-	}
-	return step, nil
+	return a.ApplyGradients(b, pass, grads, []*tf.Operation{loss.Op}, pass.Updates)
 }
