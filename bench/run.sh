@@ -58,7 +58,7 @@ KERAS_CMD=("$TFNIDS_PYTHON" bench/keras/train_keras.py --data "$DATA" --epochs "
 {
   echo "# repetition N uses seed S = $SEED + 1000*(N-1) for the folds, the weights and the shuffles, on both sides"
   echo "folds: bench/out/folds --data $DATA --profile $PROFILE --cv stratified --splits $SPLITS --seed S > repN/folds.json"
-  echo "tfnids: ${TFNIDS_CMD[*]} --models cnn,lstm,gru --seed S --weights-dir repN/tfnids/weights --results-dir repN/tfnids/results"
+  echo "tfnids: ${TFNIDS_CMD[*]} --models cnn,lstm,gru --shuffle-windows=false --seed S --weights-dir repN/tfnids/weights --results-dir repN/tfnids/results"
   echo "keras: ${KERAS_CMD[*]} --models cnn,lstm,gru --folds repN/folds.json --seed S --out repN/keras.json"
   echo "tfnids, shuffled windows: ${TFNIDS_CMD[*]} --models lstm,gru --shuffle-windows --seed S --weights-dir repN/tfnids-shuffled/weights --results-dir repN/tfnids-shuffled/results"
   echo "keras, shuffled in-memory windows: ${KERAS_CMD[*]} --models lstm,gru --windows memory --shuffle-windows --folds repN/folds.json --seed S --out repN/keras-memory.json"
@@ -81,7 +81,9 @@ for rep in $(seq 1 "$REPS"); do
   mkdir -p "$d"
   # tfnids' own folds for this seed, for the Keras side.
   bench/out/folds --data "$DATA" --profile "$PROFILE" --cv stratified --splits "$SPLITS" --seed "$s" > "$d/folds.json"
-  timed tfnids "$d" "${TFNIDS_CMD[@]}" --models cnn,lstm,gru --seed "$s" \
+  # The seed's protocol: windows in time order (tfnids train shuffles them
+  # by default).
+  timed tfnids "$d" "${TFNIDS_CMD[@]}" --models cnn,lstm,gru --shuffle-windows=false --seed "$s" \
     --weights-dir "$d/tfnids/weights" --results-dir "$d/tfnids/results"
   timed keras "$d" "${KERAS_CMD[@]}" --models cnn,lstm,gru --folds "$d/folds.json" --seed "$s" --out "$d/keras.json"
   grep -E 'fit|peak' "$d/keras.log" | sed 's/^/   /'
