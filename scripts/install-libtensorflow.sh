@@ -13,13 +13,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prefix="$root/third_party/libtensorflow"
 venv="$root/.venv"
 reqs="$root/scripts/requirements-py.txt"
+reqs_nodeps="$root/scripts/requirements-py-nodeps.txt"
 tf_version=2.18.0
 stamp="$prefix/.tfnids-stamp"
-want_stamp="$(sha256sum "$reqs" | cut -c1-16) ${LIBTENSORFLOW_DIR:-wheel}"
+want_stamp="$(cat "$reqs" "$reqs_nodeps" | sha256sum | cut -c1-16) ${LIBTENSORFLOW_DIR:-wheel}"
 
 say() { echo "install-libtensorflow: $*" >&2; }
 
-venv_ok() { [ -x "$venv/bin/python" ] && [ -f "$venv/.tfnids-reqs" ] && cmp -s "$reqs" "$venv/.tfnids-reqs"; }
+venv_ok() { [ -x "$venv/bin/python" ] && [ -f "$venv/.tfnids-reqs" ] && cat "$reqs" "$reqs_nodeps" | cmp -s - "$venv/.tfnids-reqs"; }
 
 ensure_venv() {
 	if venv_ok; then return; fi
@@ -27,7 +28,8 @@ ensure_venv() {
 	python3 -m venv "$venv"
 	"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 	"$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$reqs"
-	cp "$reqs" "$venv/.tfnids-reqs"
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r "$reqs_nodeps"
+	cat "$reqs" "$reqs_nodeps" > "$venv/.tfnids-reqs"
 }
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_stamp" ] && venv_ok \

@@ -5,6 +5,7 @@ package pyenv
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -53,22 +54,81 @@ func Python() (string, error) {
 	return p, nil
 }
 
+// RequireEnv is the environment variable under which a missing reference
+// (the Python venv, one of its modules, or ../shared/data) fails a test
+// instead of skipping it. .ci/run sets it, so nothing can skip silently in CI.
+const RequireEnv = "TFNIDS_REQUIRE_PYTHON"
+
+// Required reports whether RequireEnv is set to a true value.
+func Required() bool {
+	v := os.Getenv(RequireEnv)
+	return v != "" && v != "0" && v != "false"
+}
+
+// Unavailable skips t with a loud message naming what is missing, or fails it
+// when Required: a developer's laptop may lack the references, CI may not.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if Required() {
+		t.Fatalf("%s (and %s is set, so this fails instead of skipping)", msg, RequireEnv)
+	}
+	t.Skipf("SKIPPING: %s", msg)
+}
+
 // Require returns the venv's Python for a test, or skips the test with a loud
-// message when the venv (or one of the modules) is genuinely absent. In CI the
-// venv is always installed, so these tests run there.
+// message when the venv (or one of the modules) is genuinely absent; under
+// RequireEnv (CI) it fails instead.
 func Require(t testing.TB, modules ...string) string {
 	t.Helper()
 	py, err := Python()
 	if err != nil {
-		t.Skipf("SKIPPING: Python reference unavailable: %v", err)
+		Unavailable(t, "Python reference unavailable: %v", err)
 	}
 	for _, m := range modules {
 		cmd := exec.Command(py, "-c", "import "+m)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Skipf("SKIPPING: Python module %s not importable in %s: %v\n%s", m, py, err, out)
+			Unavailable(t, "Python module %s not importable in %s: %v\n%s", m, py, err, out)
 		}
 	}
 	return py
+}
+
+// SharedData returns the absolute path of rel inside ../shared/data beside
+// the repository root, or skips t (fails it under RequireEnv) when absent.
+func SharedData(t testing.TB, rel string) string {
+	t.Helper()
+	root, err := Root()
+	if err != nil {
+		Unavailable(t, "shared data: %v", err)
+	}
+	p := filepath.Join(filepath.Dir(root), "shared", "data", rel)
+	if _, err := os.Stat(p); err != nil {
+		Unavailable(t, "shared data %s absent: %v", p, err)
+	}
+	return p
+}
+
+// RunJSON runs a Python script with in marshalled as JSON on its standard
+// input and decodes its standard output as JSON into out. A script that
+// fails fails the test with its stderr.
+func RunJSON(t testing.TB, py, script string, in, out any) {
+	t.Helper()
+	body, err := json.Marshal(in)
+	if err != nil {
+		t.Fatalf("pyenv: marshal input for %s: %v", script, err)
+	}
+	cmd := exec.Command(py, script)
+	cmd.Env = append(os.Environ(), "TF_CPP_MIN_LOG_LEVEL=2", "PYTHONHASHSEED=0")
+	cmd.Stdin = bytes.NewReader(body)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("pyenv: %s: %v\n%s", script, err, stderr.String())
+	}
+	if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
+		t.Fatalf("pyenv: %s printed no valid JSON: %v\n%.2000s\nstderr:\n%s", script, err, stdout.String(), stderr.String())
+	}
 }
 
 // Run runs a Python script with arguments and returns its stdout; stderr is
