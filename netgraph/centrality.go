@@ -1,0 +1,214 @@
+package netgraph
+
+import (
+	"context"
+	"errors"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrNoConvergence is returned when a power iteration (pagerank,
+// eigenvector) does not reach its tolerance, as networkx raises
+// PowerIterationFailedConvergence.
+var ErrNoConvergence = errors.New("netgraph: power iteration failed to converge")
+
+// selfLoop reports whether u is in its own sorted neighbour list.
+func selfLoop(a adjacency, u int32) bool {
+	nb := a.nbrs(u)
+	lo, hi := 0, len(nb)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if nb[m] < u {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo < len(nb) && nb[lo] == u
+}
+
+// degreeDirected is networkx's degree_centrality of a DiGraph:
+// (in+out)/(n−1), a self-loop counting once each way.
+func (g *Graph) degreeDirected() []float64 {
+	n := g.Nodes()
+	out := make([]float64, n)
+	s := 1.0
+	if n > 1 {
+		s = 1 / float64(n-1)
+	}
+	for u := range n {
+		d := len(g.Successors(u)) + len(g.Predecessors(u))
+		out[u] = float64(d) * s
+	}
+	return out
+}
+
+// degreeUndirected is networkx's degree_centrality of a Graph: a self-loop
+// counts twice.
+func degreeUndirected(a adjacency) []float64 {
+	n := a.n()
+	out := make([]float64, n)
+	s := 1.0
+	if n > 1 {
+		s = 1 / float64(n-1)
+	}
+	for u := range n {
+		d := len(a.nbrs(int32(u)))
+		if selfLoop(a, int32(u)) {
+			d++
+		}
+		out[u] = float64(d) * s
+	}
+	return out
+}
+
+// closeness is networkx's closeness_centrality with wf_improved: for node
+// u, over the r other nodes that reach it (distances along back, the
+// predecessor lists), (r/Σd)·(r/(n−1)); 0 when none does.
+func closeness(ctx context.Context, back adjacency, workers int) ([]float64, error) {
+	n := back.n()
+	out := make([]float64, n)
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dist := make([]int32, n)
+			for i := range dist {
+				dist[i] = -1
+			}
+			queue := make([]int32, 0, n)
+			for {
+				s := next.Add(1) - 1
+				if s >= int64(n) {
+					break
+				}
+				if s%256 == 0 && ctx.Err() != nil {
+					break
+				}
+				queue = append(queue[:0], int32(s))
+				dist[s] = 0
+				var tot int64
+				for h := 0; h < len(queue); h++ {
+					v := queue[h]
+					for _, w := range back.nbrs(v) {
+						if dist[w] < 0 {
+							dist[w] = dist[v] + 1
+							tot += int64(dist[w])
+							queue = append(queue, w)
+						}
+					}
+				}
+				r := len(queue) - 1
+				if tot > 0 && n > 1 {
+					c := float64(r) / float64(tot)
+					out[s] = c * (float64(r) / float64(n-1))
+				}
+				for _, v := range queue {
+					dist[v] = -1
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out, ctx.Err()
+}
+
+// pagerank is networkx's pagerank (scipy path) on an unweighted adjacency:
+// uniform start and teleport, dangling mass spread uniformly, stop when the
+// L1 change is below n·tol, at most maxIter iterations.
+func pagerank(a adjacency, alpha float64, maxIter int, tol float64) ([]float64, error) {
+	n := a.n()
+	if n == 0 {
+		return nil, nil
+	}
+	x := make([]float64, n)
+	nx := make([]float64, n)
+	inv := make([]float64, n)
+	var dangling []int32
+	for u := range n {
+		if d := a.degree(int32(u)); d > 0 {
+			inv[u] = 1 / float64(d)
+		} else {
+			dangling = append(dangling, int32(u))
+		}
+	}
+	p := 1 / float64(n)
+	for i := range x {
+		x[i] = p
+	}
+	for range maxIter {
+		dsum := 0.0
+		for _, u := range dangling {
+			dsum += x[u]
+		}
+		for i := range nx {
+			nx[i] = 0
+		}
+		for u := range n {
+			c := x[u] * inv[u]
+			for _, v := range a.nbrs(int32(u)) {
+				nx[v] += c
+			}
+		}
+		err := 0.0
+		for i := range nx {
+			nx[i] = alpha*(nx[i]+dsum*p) + (1-alpha)*p
+			err += math.Abs(nx[i] - x[i])
+		}
+		x, nx = nx, x
+		if err < float64(n)*tol {
+			return x, nil
+		}
+	}
+	return nil, ErrNoConvergence
+}
+
+// eigenvector is networkx's eigenvector_centrality: power iteration of
+// (A+I)ᵀ from the uniform vector, Euclidean normalisation, stop when the
+// L1 change is below n·tol. fwd lists successors (a node's score gathers
+// from its predecessors: the left eigenvector).
+func eigenvector(a adjacency, maxIter int, tol float64) ([]float64, error) {
+	n := a.n()
+	if n == 0 {
+		return nil, nil
+	}
+	x := make([]float64, n)
+	nx := make([]float64, n)
+	for i := range x {
+		x[i] = 1 / float64(n)
+	}
+	for range maxIter {
+		copy(nx, x)
+		for u := range n {
+			xu := x[u]
+			for _, v := range a.nbrs(int32(u)) {
+				nx[v] += xu
+			}
+		}
+		norm := 0.0
+		for _, v := range nx {
+			norm += v * v
+		}
+		norm = math.Sqrt(norm)
+		if norm == 0 {
+			norm = 1
+		}
+		err := 0.0
+		for i := range nx {
+			nx[i] /= norm
+			err += math.Abs(nx[i] - x[i])
+		}
+		x, nx = nx, x
+		if err < float64(n)*tol {
+			return x, nil
+		}
+	}
+	return nil, ErrNoConvergence
+}
