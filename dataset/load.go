@@ -45,6 +45,11 @@ type LoadOptions struct {
 	MultiClass bool
 	// NetworkFeatures keeps the profile's network-feature columns as inputs.
 	NetworkFeatures bool
+	// TextColumns are columns (any role, dropped ones too) whose raw text is
+	// kept per row in Frame.Text, aligned with the rows through dedupe,
+	// sort, Subset and Range: the IP columns for network features. A name
+	// the header lacks is an error.
+	TextColumns []string
 	// Workers is the number of parsing goroutines; 0 means GOMAXPROCS.
 	Workers int
 	// ChunkBytes is the size of the blocks parsed in parallel; 0 means 4 MiB.
@@ -307,6 +312,7 @@ type fieldOp struct {
 	out    int32
 	cat    int32
 	key    int32 // offset of the cell in the row's dedupe key
+	text   int32 // 1 + index among LoadOptions.TextColumns; 0 for none
 }
 
 type filePlan struct {
@@ -350,6 +356,7 @@ type slotStore struct {
 	cls    []int32
 	lab    []int8
 	hash   [][2]uint64
+	text   [][]string // per LoadOptions.TextColumns entry
 }
 
 const (
@@ -389,6 +396,11 @@ func (s *slotStore) grow(n int, withTS, withCls, withLab, withHash bool) {
 		copy(v, s.hash)
 		s.hash = v
 	}
+	for k := range s.text {
+		v := make([]string, n)
+		copy(v, s.text[k])
+		s.text[k] = v
+	}
 }
 
 type loader struct {
@@ -413,6 +425,7 @@ type loader struct {
 
 	store    slotStore
 	nextSlot int
+	textCol  []int // canonical column of each LoadOptions.TextColumns entry
 
 	workers  int
 	chunk    int
@@ -682,7 +695,8 @@ func (ld *loader) addFile(fi int, name string, header []string) error {
 			continue
 		}
 		assigned[j] = true
-		fp.ops[j] = fieldOp{role: c.role, dedupe: c.dedupe, col: int32(ci), out: int32(c.out), cat: int32(c.cat), key: int32(c.key)}
+		fp.ops[j] = fieldOp{role: c.role, dedupe: c.dedupe, col: int32(ci), out: int32(c.out), cat: int32(c.cat), key: int32(c.key),
+			text: int32(slices.Index(ld.textCol, ci) + 1)}
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("dataset: %s: missing required columns %s (profile %s; the first file has them)",
@@ -768,9 +782,18 @@ func (ld *loader) makePlan(name string, header []string) error {
 			likeInput[i] = k
 		}
 	}
+	ld.textCol = ld.textCol[:0]
+	for _, tc := range ld.opts.TextColumns {
+		i := m.find(tc)
+		if i < 0 {
+			missing = append(missing, tc)
+		}
+		ld.textCol = append(ld.textCol, i)
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("dataset: %s: missing required columns %s (profile %s)", name, quoteList(missing), p.Name)
 	}
+	ld.store.text = make([][]string, len(ld.textCol))
 	if sorting {
 		tp, err := newTSParser(p.TimestampLayouts)
 		if err != nil {
@@ -871,6 +894,7 @@ type worker struct {
 	catMaps  []map[string]int32
 	ts       *tsParser
 	hbuf     []byte
+	strs     map[string]string // interned text cells
 }
 
 func (w *worker) process(j *job) *chunkResult {
@@ -931,6 +955,9 @@ func (w *worker) row(plan *filePlan, fields [][]byte, slot, line int, res *chunk
 	bad := false
 	for j, f := range fields {
 		op := &plan.ops[j]
+		if op.text > 0 {
+			st.text[op.text-1][slot] = w.intern(f)
+		}
 		switch op.role {
 		case roleIgnore:
 			if op.dedupe {
@@ -1026,6 +1053,20 @@ func (w *worker) row(plan *filePlan, fields [][]byte, slot, line int, res *chunk
 		st.hash[slot] = [2]uint64{maphash.Bytes(ld.seeds[0], w.hbuf), maphash.Bytes(ld.seeds[1], w.hbuf)}
 	}
 	return nil
+}
+
+// intern returns f as a string shared with earlier equal cells of this
+// worker (addresses repeat across many flows).
+func (w *worker) intern(f []byte) string {
+	if w.strs == nil {
+		w.strs = map[string]string{}
+	}
+	if s, ok := w.strs[string(f)]; ok {
+		return s
+	}
+	s := string(f)
+	w.strs[s] = s
+	return s
 }
 
 // hashText puts a text cell's 128-bit hash into the row's dedupe key.
@@ -1181,6 +1222,9 @@ func (ld *loader) finish() (*Frame, *LoadReport, error) {
 			if ld.hasLab {
 				st.lab[n] = st.lab[s]
 			}
+			for _, t := range st.text {
+				t[n] = t[s]
+			}
 		}
 		n++
 	}
@@ -1211,6 +1255,9 @@ func (ld *loader) finish() (*Frame, *LoadReport, error) {
 		}
 		if lab != nil {
 			lab = gather(lab, perm)
+		}
+		for k, t := range st.text {
+			st.text[k] = gather(t[:rows], perm)
 		}
 	}
 	rep.Sorted = ld.hasTS
@@ -1306,6 +1353,12 @@ func (ld *loader) finish() (*Frame, *LoadReport, error) {
 	}
 	if ld.hasTS {
 		f.Timestamps = ts
+	}
+	if len(st.text) > 0 {
+		f.Text = make(map[string][]string, len(st.text))
+		for k, t := range st.text {
+			f.Text[ld.opts.TextColumns[k]] = t[:rows]
+		}
 	}
 
 	// Categories: factorize order after the sort (or the schema's).
