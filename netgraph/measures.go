@@ -155,9 +155,13 @@ func (g *Graph) Compute(ctx context.Context, o Options) (*Result, error) {
 	}
 	betw := func(fwd, back, und adjacency) ([]float64, error) {
 		if o.ApproxBetweenness {
-			v, s, err := approxBetweenness(ctx, fwd, back, und, eps, delta, o.Seed, o.Workers)
-			r.Samples = s
-			return v, err
+			// sampling pays only when it needs fewer searches than there
+			// are sources; otherwise the exact answer is cheaper
+			if k := approxSamples(eps, delta, vertexDiameterBound(und)); k < fwd.n() {
+				v, s, err := approxBetweenness(ctx, fwd, back, und, eps, delta, o.Seed, o.Workers)
+				r.Samples = s
+				return v, err
+			}
 		}
 		if o.ExactLimit > 0 {
 			if est := estimateExact(fwd, back, o.Workers, o.Seed); est > o.ExactLimit {
@@ -179,12 +183,10 @@ func (g *Graph) Compute(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !o.ApproxBetweenness {
-			// each unordered pair was counted from both ends; igraph
-			// counts it once
-			for i := range v {
-				v[i] /= 2
-			}
+		// each unordered pair was counted from both ends (or sampled as
+		// two ordered pairs); igraph counts it once
+		for i := range v {
+			v[i] /= 2
 		}
 		return v, nil
 	}

@@ -118,6 +118,9 @@ def main():
     out["k_core"] = div_max(nx.core_number(noloop), n)
     out["k_truss"] = node_truss(noloop, n)
     out["Comm"] = comm(noloop, member, req["R"])
+    und = nx.Graph(noloop.to_undirected())
+    out["transitivity"] = [nx.transitivity(und)]
+    out["modularity"] = [nx.community.modularity(und, [set(v for v in range(n) if member[v] == c) for c in set(member)])]
     json.dump(out, sys.stdout)
 
 
