@@ -38,9 +38,12 @@ type Config struct {
 	LSTML1 *float64
 
 	NetworkFeatures bool
-	SortTimestamp   bool
-	Dedupe          bool
-	BadValues       string // "drop", "zero" or "error"
+	// Graph, with NetworkFeatures, computes the network features when the
+	// data lacks them (nil: only columns already in the CSV are used).
+	Graph         *GraphConfig
+	SortTimestamp bool
+	Dedupe        bool
+	BadValues     string // "drop", "zero" or "error"
 
 	Device       string // cpu, gpu, gpu:N or a TF device string
 	StrictDevice bool

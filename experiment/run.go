@@ -58,9 +58,18 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	if err != nil {
 		return nil, &DataError{err}
 	}
+	computeNF := wantsComputed(cfg, prof, header)
+	var srcCol, dstCol string
+	var textCols []string
+	if computeNF {
+		if srcCol, dstCol, err = prof.IPColumns(); err != nil {
+			return nil, &DataError{err}
+		}
+		textCols = []string{srcCol, dstCol}
+	}
 	frame, rep, err := dataset.Load(cfg.Data, dataset.LoadOptions{
 		Profile: prof, BadValues: policy, Dedupe: cfg.Dedupe, SortByTimestamp: cfg.SortTimestamp,
-		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures,
+		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures, TextColumns: textCols,
 	})
 	if err != nil {
 		return nil, &DataError{err}
@@ -82,6 +91,13 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	}
 	if numClasses < 2 {
 		return nil, &DataError{fmt.Errorf("the data has a single class (%v); nothing to learn", frame.ClassNames)}
+	}
+	var nf *netFeatures
+	if computeNF {
+		// before the folds: MinMax scaling sees these columns like any other
+		if nf, err = newNetFeatures(ctx, *cfg.Graph, frame, srcCol, dstCol); err != nil {
+			return nil, err
+		}
 	}
 
 	devices, err := tfgraph.ListDevices()
@@ -140,6 +156,10 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	}
 	res.WithNetworkFeatures = cfg.NetworkFeatures
 	res.NetworkFeatures = prof.NetworkFeatureColumns
+	if nf != nil {
+		res.NetworkFeatures = nf.names
+		res.NetworkGraph = nf.record()
+	}
 	res.DatasetName = cfg.Name
 	res.InputDim = frame.Features
 	res.DroppedColumns = frame.DroppedColumns
@@ -186,7 +206,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		if warning := res.AddSplit(foldNo, trainSup, testSup); warning != "" {
 			obs.Warn(warning)
 		}
-		prep[k] = &foldData{fold: fold, frame: frame}
+		prep[k] = &foldData{fold: fold, frame: frame, nf: nf, ctx: ctx}
 		for _, kind := range cfg.Models {
 			mc := builders.Config{Model: kind, Features: frame.Features, Classes: numClasses,
 				SeqLen: cfg.SeqLen, Binary: cfg.Binary, Seed: cfg.Seed + int64(foldNo), L1: cfg.LSTML1}
@@ -197,9 +217,12 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		}
 	}
 	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, out: out, weightsRoot: weightsRoot,
-		frame: frame, profile: prof, numClasses: numClasses}
+		frame: frame, profile: prof, numClasses: numClasses, nf: nf}
 	if err := sched.run(ctx, jobs, slots); err != nil {
 		return out, err
+	}
+	if nf != nil {
+		res.NetworkGraph = nf.record()
 	}
 	res.Finish(time.Now())
 	path, err := report.WriteResults(cfg.ResultsDir, res, st.Start)

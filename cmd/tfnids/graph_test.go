@@ -63,3 +63,36 @@ func TestGraphNeedsIPColumns(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want a usage error naming the missing IP columns", code, errOut)
 	}
 }
+
+func TestTrainComputesNetworkFeaturesPerFold(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCLI(t, "train", "--data", sliceDir(t), "--profile", "cicids2017_improved", "--name", "nf",
+		"--models", "cnn", "--cv", "stratified", "--splits", "2", "--epochs", "1", "--batch-size", "64",
+		"--threads", "1", "--seed", "5", "-q", "--network-features", "--graph-scope", "fold", "--measures", "degree,pagerank,Comm",
+		"--weights-dir", filepath.Join(dir, "w"), "--results-dir", filepath.Join(dir, "r"))
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "r", "nf", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("results files: %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	var res struct {
+		InputDim        int      `json:"input_dim"`
+		NetworkFeatures []string `json:"network_features"`
+		NetworkGraph    *struct {
+			Scope    string   `json:"scope"`
+			Measures []string `json:"measures"`
+		} `json:"network_graph"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.NetworkGraph == nil || res.NetworkGraph.Scope != "fold" || len(res.NetworkGraph.Measures) != 3 {
+		t.Errorf("network_graph %+v, want fold scope and 3 measures", res.NetworkGraph)
+	}
+	if len(res.NetworkFeatures) != 6 || res.NetworkFeatures[0] != "src_degree" {
+		t.Errorf("network_features %v", res.NetworkFeatures)
+	}
+}
