@@ -229,7 +229,8 @@ func vertexDiameterBound(und adjacency) int {
 
 // approxBetweenness estimates normalized betweenness (same scale as the
 // exact measure) by Riondato–Kornaropoulos sampling: r uniform node pairs,
-// one uniform shortest path each, every interior node credited. Samples
+// one uniform shortest path each (balanced bidirectional search), every
+// interior node credited. Samples
 // are drawn in fixed chunks, each with its own seeded generator, and
 // credits are integers, so the result does not depend on workers.
 func approxBetweenness(ctx context.Context, fwd, back, und adjacency, eps, delta float64, seed uint64, workers int) ([]float64, int, error) {
@@ -251,8 +252,9 @@ func approxBetweenness(ctx context.Context, fwd, back, und adjacency, eps, delta
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b := newBrandes(n)
+			b := newBidir(n)
 			cnt := make([]int32, n)
+			credit := func(v int32) { cnt[v]++ }
 			for {
 				c := int(next.Add(1) - 1)
 				if c >= chunks || ctx.Err() != nil {
@@ -265,32 +267,7 @@ func approxBetweenness(ctx context.Context, fwd, back, und adjacency, eps, delta
 					if t >= s {
 						t++
 					}
-					b.bfs(fwd, s, t)
-					if b.dist[t] < 0 {
-						continue
-					}
-					// walk back from t choosing each predecessor with
-					// probability sigma[p]/sigma[w]
-					w := t
-					for {
-						u := rng.Float64() * b.sigma[w]
-						var pick int32 = -1
-						acc := 0.0
-						for _, p := range back.nbrs(w) {
-							if b.dist[p] == b.dist[w]-1 && b.dist[p] >= 0 {
-								acc += b.sigma[p]
-								pick = p
-								if u < acc {
-									break
-								}
-							}
-						}
-						if pick == s || pick < 0 {
-							break
-						}
-						cnt[pick]++
-						w = pick
-					}
+					b.sample(fwd, back, s, t, rng, credit)
 				}
 			}
 			counts[w] = cnt
@@ -311,4 +288,24 @@ func approxBetweenness(ctx context.Context, fwd, back, und adjacency, eps, delta
 		out[i] *= f
 	}
 	return out, r, nil
+}
+
+// TimeExactSources times k single-source passes of exact betweenness from
+// seeded random sources on one core and returns the mean time per source:
+// the basis of an extrapolated estimate for graphs too large to finish.
+func TimeExactSources(g *Graph, k int, seed uint64) (time.Duration, error) {
+	n := g.Nodes()
+	if n == 0 || k <= 0 {
+		return 0, fmt.Errorf("netgraph: time %d sources of a %d-node graph", k, n)
+	}
+	b := newBrandes(n)
+	r := rand.New(rand.NewPCG(seed, 0x7157))
+	fwd, back := g.outAdj(), g.inAdj()
+	start := time.Now()
+	for range k {
+		s := int32(r.IntN(n))
+		b.bfs(fwd, s, -1)
+		b.accumulate(back, s)
+	}
+	return time.Since(start) / time.Duration(k), nil
 }

@@ -67,11 +67,57 @@ func degreeUndirected(a adjacency) []float64 {
 // closeness is networkx's closeness_centrality with wf_improved: for node
 // u, over the r other nodes that reach it (distances along back, the
 // predecessor lists), (r/Σd)·(r/(n−1)); 0 when none does.
+//
+// A node whose only predecessor (self-loops aside) is p is reached from
+// exactly the nodes that reach p, one step further, so its sums follow
+// from p's search: on hub-and-leaf IP graphs most nodes need no search of
+// their own. Sums stay integers, so the result is exact.
 func closeness(ctx context.Context, back adjacency, workers int) ([]float64, error) {
 	n := back.n()
 	out := make([]float64, n)
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	// sole predecessor of each node (-1: none, -2: several)
+	sole := make([]int32, n)
+	for u := range n {
+		sole[u] = -1
+		for _, p := range back.nbrs(int32(u)) {
+			if int(p) == u {
+				continue
+			}
+			if sole[u] == -1 {
+				sole[u] = p
+			} else {
+				sole[u] = -2
+				break
+			}
+		}
+	}
+	// children of each parent, and the nodes that need a search
+	var cu, cp []int32
+	search := make([]bool, n)
+	for u := range n {
+		switch p := sole[u]; {
+		case p >= 0:
+			cu, cp = append(cu, int32(u)), append(cp, p)
+			search[p] = true
+		case p == -2:
+			search[u] = true
+		}
+	}
+	coff, child := csr(n, cp, cu)
+	var todo []int32
+	for u := range n {
+		if search[u] {
+			todo = append(todo, int32(u))
+		}
+	}
+	score := func(r, tot int64) float64 {
+		if tot <= 0 || n <= 1 {
+			return 0
+		}
+		return float64(r) / float64(tot) * (float64(r) / float64(n-1))
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -85,14 +131,15 @@ func closeness(ctx context.Context, back adjacency, workers int) ([]float64, err
 			}
 			queue := make([]int32, 0, n)
 			for {
-				s := next.Add(1) - 1
-				if s >= int64(n) {
+				i := next.Add(1) - 1
+				if i >= int64(len(todo)) {
 					break
 				}
-				if s%256 == 0 && ctx.Err() != nil {
+				if i%256 == 0 && ctx.Err() != nil {
 					break
 				}
-				queue = append(queue[:0], int32(s))
+				s := todo[i]
+				queue = append(queue[:0], s)
 				dist[s] = 0
 				var tot int64
 				for h := 0; h < len(queue); h++ {
@@ -105,10 +152,16 @@ func closeness(ctx context.Context, back adjacency, workers int) ([]float64, err
 						}
 					}
 				}
-				r := len(queue) - 1
-				if tot > 0 && n > 1 {
-					c := float64(r) / float64(tot)
-					out[s] = c * (float64(r) / float64(n-1))
+				cnt := int64(len(queue) - 1)
+				if sole[s] < 0 {
+					out[s] = score(cnt, tot)
+				}
+				for _, u := range child[coff[s]:coff[s+1]] {
+					if d := dist[u]; d > 0 {
+						out[u] = score(cnt, tot-int64(d)+cnt)
+					} else {
+						out[u] = score(cnt+1, tot+cnt+1)
+					}
 				}
 				for _, v := range queue {
 					dist[v] = -1
