@@ -119,52 +119,112 @@ func closeness(ctx context.Context, back adjacency, workers int) ([]float64, err
 		}
 		return float64(r) / float64(tot) * (float64(r) / float64(n-1))
 	}
+	// 64 searches at once, one bit per source (multi-source BFS, Then et
+	// al. 2014); per-source counts of the nodes reached at each level are
+	// kept in bit-sliced counters
+	batches := (len(todo) + 63) / 64
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dist := make([]int32, n)
-			for i := range dist {
-				dist[i] = -1
+			visit := make([]uint64, n)
+			front := make([]uint64, n)
+			nxt := make([]uint64, n)
+			bit := make([]int8, n) // a node's source bit in this batch, -1 if none
+			dchild := make([]int32, n)
+			for i := range bit {
+				bit[i] = -1
+				dchild[i] = -1
 			}
-			queue := make([]int32, 0, n)
+			var seen, active, nact []int32
+			var ctr [32]uint64
+			var reach, tot [64]int64
 			for {
-				i := next.Add(1) - 1
-				if i >= int64(len(todo)) {
+				bi := int(next.Add(1) - 1)
+				if bi >= batches || ctx.Err() != nil {
 					break
 				}
-				if i%256 == 0 && ctx.Err() != nil {
-					break
+				srcs := todo[bi*64 : min(len(todo), (bi+1)*64)]
+				seen, active = seen[:0], active[:0]
+				reach, tot = [64]int64{}, [64]int64{}
+				for b, s := range srcs {
+					bit[s] = int8(b)
+					m := uint64(1) << b
+					visit[s] |= m
+					front[s] |= m
+					seen = append(seen, s)
+					active = append(active, s)
 				}
-				s := todo[i]
-				queue = append(queue[:0], s)
-				dist[s] = 0
-				var tot int64
-				for h := 0; h < len(queue); h++ {
-					v := queue[h]
-					for _, w := range back.nbrs(v) {
-						if dist[w] < 0 {
-							dist[w] = dist[v] + 1
-							tot += int64(dist[w])
-							queue = append(queue, w)
+				for level := int64(1); len(active) > 0; level++ {
+					nact = nact[:0]
+					for _, v := range active {
+						f := front[v]
+						for _, w := range back.nbrs(v) {
+							nw := f &^ visit[w]
+							if nw == 0 {
+								continue
+							}
+							if visit[w] == 0 {
+								seen = append(seen, w)
+							}
+							if nxt[w] == 0 {
+								nact = append(nact, w)
+							}
+							visit[w] |= nw
+							nxt[w] |= nw
 						}
 					}
+					for _, v := range active {
+						front[v] = 0
+					}
+					for _, w := range nact {
+						x := nxt[w]
+						if q := sole[w]; q >= 0 && bit[q] >= 0 && x>>uint(bit[q])&1 == 1 {
+							dchild[w] = int32(level)
+						}
+						for k := 0; x != 0; k++ {
+							c := ctr[k] & x
+							ctr[k] ^= x
+							x = c
+						}
+						front[w] = nxt[w]
+						nxt[w] = 0
+					}
+					for b := range srcs {
+						var c int64
+						for k := range ctr {
+							c |= int64(ctr[k]>>uint(b)&1) << k
+						}
+						reach[b] += c
+						tot[b] += c * level
+					}
+					ctr = [32]uint64{}
+					active, nact = nact, active
 				}
-				cnt := int64(len(queue) - 1)
-				if sole[s] < 0 {
-					out[s] = score(cnt, tot)
+				for _, v := range active {
+					front[v] = 0
 				}
-				for _, u := range child[coff[s]:coff[s+1]] {
-					if d := dist[u]; d > 0 {
-						out[u] = score(cnt, tot-int64(d)+cnt)
-					} else {
-						out[u] = score(cnt+1, tot+cnt+1)
+				for b, s := range srcs {
+					cnt, t := reach[b], tot[b]
+					if sole[s] < 0 {
+						out[s] = score(cnt, t)
+					}
+					for _, u := range child[coff[s]:coff[s+1]] {
+						if d := dchild[u]; d > 0 {
+							out[u] = score(cnt, t-int64(d)+cnt)
+						} else {
+							out[u] = score(cnt+1, t+cnt+1)
+						}
+						dchild[u] = -1
 					}
 				}
-				for _, v := range queue {
-					dist[v] = -1
+				for _, s := range srcs {
+					bit[s] = -1
+				}
+				for _, v := range seen {
+					visit[v] = 0
 				}
 			}
 		}()

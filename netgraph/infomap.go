@@ -3,6 +3,9 @@ package netgraph
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // InfomapOptions tune Infomap; the zero value is igraph's default.
@@ -12,6 +15,8 @@ type InfomapOptions struct {
 	Trials int
 	// Seed seeds the node orders.
 	Seed uint64
+	// Workers runs trials in parallel; 0 means GOMAXPROCS.
+	Workers int
 }
 
 // teleport is igraph's Infomap teleportation probability.
@@ -362,36 +367,65 @@ func (g *Graph) infomap(o InfomapOptions) ([]int32, float64) {
 	// Like igraph, the answer is the best partition the search reaches
 	// from singletons; the one-module partition (codelength = entropy of
 	// the visit rates) is not a candidate unless the search ends there.
-	best := make([]int32, n)
-	bestL := math.Inf(1)
+	// trials run in parallel; each has its own seeded generator and the
+	// lowest codelength wins (ties to the lower trial), so the answer does
+	// not depend on the number of workers
+	members := make([][]int32, trials)
+	lengths := make([]float64, trials)
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, trials) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				t := int(next.Add(1) - 1)
+				if t >= trials {
+					return
+				}
+				members[t], lengths[t] = infomapTrial(base, n, rand.New(rand.NewPCG(o.Seed, uint64(t))))
+			}
+		}()
+	}
+	wg.Wait()
+	bestT := 0
 	for t := range trials {
-		rng := rand.New(rand.NewPCG(o.Seed, uint64(t)))
-		f := base
-		member := make([]int32, n)
-		for i := range member {
-			member[i] = int32(i)
-		}
-		var L float64
-		for level := 0; level < 64; level++ {
-			m := singletons(f)
-			moved := localMove(f, m, rng)
-			m.recompute()
-			L = m.codelength(f)
-			if !moved {
-				break
-			}
-			var mapping []int32
-			f, mapping = aggregate(f, m)
-			for i := range member {
-				member[i] = mapping[member[i]]
-			}
-		}
-		if L < bestL-1e-12 {
-			bestL = L
-			copy(best, member)
+		if lengths[t] < lengths[bestT]-1e-12 {
+			bestT = t
 		}
 	}
+	best, bestL := members[bestT], lengths[bestT]
 	return relabel(best), bestL / math.Ln2
+}
+
+// infomapTrial is one run: local moving and aggregation until no node
+// moves; it returns the membership and codelength in nats.
+func infomapTrial(base *flowNet, n int, rng *rand.Rand) ([]int32, float64) {
+	f := base
+	member := make([]int32, n)
+	for i := range member {
+		member[i] = int32(i)
+	}
+	var L float64
+	for level := 0; level < 64; level++ {
+		m := singletons(f)
+		moved := localMove(f, m, rng)
+		m.recompute()
+		L = m.codelength(f)
+		if !moved {
+			break
+		}
+		var mapping []int32
+		f, mapping = aggregate(f, m)
+		for i := range member {
+			member[i] = mapping[member[i]]
+		}
+	}
+	return member, L
 }
 
 // relabel numbers communities 0.. in order of their first node.

@@ -144,7 +144,7 @@ func (g *Graph) Compute(ctx context.Context, o Options) (*Result, error) {
 			}
 			r.Membership = o.Membership
 		case o.Communities == "" || o.Communities == "infomap":
-			r.Membership, r.Codelength = g.infomap(InfomapOptions{Seed: o.Seed})
+			r.Membership, r.Codelength = g.infomap(InfomapOptions{Seed: o.Seed, Workers: o.Workers})
 		case o.Communities == "louvain":
 			r.Membership = g.louvain(o.Seed)
 		default:

@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -28,7 +29,16 @@ func main() {
 	measures := flag.String("measures", "type1", "measures (netgraph.ParseMeasures)")
 	betw := flag.String("betweenness", "approx", "exact, approx, or sample:K (time K exact sources and extrapolate)")
 	out := flag.String("edgelist", "", "also write the edge list here (for bench/graph/nx_time.py)")
+	prof := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			fail(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 
 	t0 := time.Now()
 	g := synth(*nodes, *edges, *hub, *seed)
@@ -43,6 +53,8 @@ func main() {
 		fail(err)
 	}
 	o := netgraph.Options{Measures: ms, Seed: *seed}
+	began := time.Now()
+	o.Progress = func(m string) { fmt.Fprintf(os.Stderr, "%7.1fs %s\n", time.Since(began).Seconds(), m) }
 	switch {
 	case *betw == "approx":
 		o.ApproxBetweenness = true
