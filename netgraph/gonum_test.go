@@ -132,3 +132,38 @@ func TestBadInput(t *testing.T) {
 		t.Error("unknown measure accepted")
 	}
 }
+
+// TestClosenessMatchesPlainSearch checks the bit-parallel, parent-derived
+// closeness against one plain search per node on graphs with many
+// single-predecessor nodes, self-loops and more than 64 searches.
+func TestClosenessMatchesPlainSearch(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		g := randomGraph(400, 700, seed)
+		got, err := closeness(context.Background(), g.inAdj(), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := g.Nodes()
+		for s := range n {
+			dist := map[int32]int{int32(s): 0}
+			queue := []int32{int32(s)}
+			tot := 0
+			for h := 0; h < len(queue); h++ {
+				for _, w := range g.Predecessors(int(queue[h])) {
+					if _, ok := dist[w]; !ok {
+						dist[w] = dist[queue[h]] + 1
+						tot += dist[w]
+						queue = append(queue, w)
+					}
+				}
+			}
+			want := 0.0
+			if r := len(queue) - 1; tot > 0 {
+				want = float64(r) / float64(tot) * float64(r) / float64(n-1)
+			}
+			if math.Abs(got[s]-want) > 1e-12 {
+				t.Fatalf("seed %d node %d: %g, plain search %g", seed, s, got[s], want)
+			}
+		}
+	}
+}
