@@ -1,8 +1,6 @@
 package tfgraph
 
 import (
-	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	tf "github.com/wamuir/graft/tensorflow"
 	"github.com/wamuir/graft/tensorflow/op"
 
+	"github.com/tfnids/tfnids/internal/npy"
 	"github.com/tfnids/tfnids/internal/pyenv"
 )
 
@@ -550,30 +549,6 @@ func TestPredictorRejectsBadInputs(t *testing.T) {
 	}
 }
 
-// writeNPY writes a float32 array in NumPy's .npy format (version 1.0).
-func writeNPY(t *testing.T, path string, data []float32, shape ...int64) {
-	t.Helper()
-	dims := make([]string, len(shape))
-	for i, d := range shape {
-		dims[i] = fmt.Sprint(d)
-	}
-	sh := strings.Join(dims, ", ")
-	if len(shape) == 1 {
-		sh += ","
-	}
-	header := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", sh)
-	pad := 64 - (10+len(header)+1)%64
-	header += strings.Repeat(" ", pad%64) + "\n"
-	var buf bytes.Buffer
-	buf.WriteString("\x93NUMPY\x01\x00")
-	binary.Write(&buf, binary.LittleEndian, uint16(len(header)))
-	buf.WriteString(header)
-	binary.Write(&buf, binary.LittleEndian, data)
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestPythonLoadsSavedModel: saved_model_cli lists the signature with dtypes
 // and shapes; saved_model_cli run and tf.saved_model.load give the Go
 // predictions.
@@ -612,7 +587,9 @@ func TestPythonLoadsSavedModel(t *testing.T) {
 
 	tmp := t.TempDir()
 	in := filepath.Join(tmp, "x.npy")
-	writeNPY(t, in, rawRows, 5, 4)
+	if err := npy.WriteFile(in, rawRows, 5, 4); err != nil {
+		t.Fatal(err)
+	}
 	outdir := filepath.Join(tmp, "cli")
 	run := exec.Command(cli, "run", "--dir", dir, "--tag_set", "serve", "--signature_def", "serving_default",
 		"--inputs", "x="+in, "--outdir", outdir)
