@@ -63,9 +63,9 @@ func TestErrors(t *testing.T) {
 		want string
 	}{
 		{[]byte("PK\x03\x04 a zip"), "not a .npy 1.0 file"}, // 0
-		{good[:len(good)-1], "needs 8 bytes of data"},        // 1: truncated
-		{f64, "want little-endian float32"},                  // 2
-		{good[:20], "header of"},                             // 3
+		{good[:len(good)-1], "needs 8 bytes of data"},       // 1: truncated
+		{f64, "want little-endian float32"},                 // 2
+		{good[:20], "header of"},                            // 3
 	}
 	for i, c := range cases {
 		if _, _, err := npy.Decode(c.b); err == nil || !strings.Contains(err.Error(), c.want) {
