@@ -1,7 +1,6 @@
 package serving
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -287,16 +286,10 @@ func pythonCheck(t *testing.T, dir string, x []float32, shape []int64, probs []f
 	if out, err := run.CombinedOutput(); err != nil {
 		t.Fatalf("saved_model_cli run: %v\n%s", err, out)
 	}
-	out, err := pyenv.Run(py, filepath.Join(root, "tfgraph", "testdata", "savedmodel_check.py"), dir, in, outdir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res struct {
 		Load, Cli map[string][]float64
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
+	pyenv.RunJSON(t, py, filepath.Join(root, "tfgraph", "testdata", "savedmodel_check.py"), map[string]string{"dir": dir, "inputs": in, "cli_outdir": outdir}, &res)
 	for _, src := range []struct {
 		name string
 		got  map[string][]float64

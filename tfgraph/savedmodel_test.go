@@ -1,7 +1,6 @@
 package tfgraph
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -267,38 +266,20 @@ func sortedCopy(s []string) []string {
 }
 
 // listCheckpointKeys lists a checkpoint's keys with Python, or returns nil
-// when the venv is absent (the Go checks still run).
+// when the venv is absent on a developer's machine (the Go checks still
+// run; under TFNIDS_REQUIRE_PYTHON the test fails instead).
 func listCheckpointKeys(t *testing.T, prefix string) []string {
-	py, err := optionalPython()
-	if err != nil {
+	py, ok := pyenv.Optional(t, "tensorflow")
+	if !ok {
 		return nil
 	}
-	out, err := pyenv.Run(py, "testdata/list_checkpoint.py", prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var listed map[string]any
-	if err := json.Unmarshal(out, &listed); err != nil {
-		t.Fatal(err)
-	}
+	pyenv.RunJSON(t, py, "testdata/list_checkpoint.py", map[string]string{"prefix": prefix}, &listed)
 	var keys []string
 	for k := range listed {
 		keys = append(keys, k)
 	}
 	return sortedCopy(keys)
-}
-
-// optionalPython is the venv's Python with TensorFlow, for extra checks in
-// tests that do not need to skip without it.
-func optionalPython() (string, error) {
-	py, err := pyenv.Python()
-	if err != nil {
-		return "", err
-	}
-	if err := exec.Command(py, "-c", "import tensorflow").Run(); err != nil {
-		return "", err
-	}
-	return py, nil
 }
 
 // TestSavedModelFromCheckpoint exports a freshly built (untrained) graph
@@ -597,10 +578,6 @@ func TestPythonLoadsSavedModel(t *testing.T) {
 	if out, err := run.CombinedOutput(); err != nil {
 		t.Fatalf("saved_model_cli run: %v\n%s", err, out)
 	}
-	out, err := pyenv.Run(py, "testdata/savedmodel_check.py", dir, in, outdir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res struct {
 		Signature struct {
 			Inputs, Outputs map[string]struct {
@@ -610,9 +587,7 @@ func TestPythonLoadsSavedModel(t *testing.T) {
 		}
 		Load, Cli map[string][]float64
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
+	pyenv.RunJSON(t, py, "testdata/savedmodel_check.py", map[string]string{"dir": dir, "inputs": in, "cli_outdir": outdir}, &res)
 	if s := res.Signature.Inputs["x"]; s.Dtype != "float32" || fmt.Sprint(s.Shape) != "[<nil> 4]" {
 		t.Errorf("tf.saved_model.load sees input x as %+v", s)
 	}
