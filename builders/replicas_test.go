@@ -3,7 +3,6 @@ package builders
 import (
 	"fmt"
 	"math"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	tf "github.com/wamuir/graft/tensorflow"
 	corepb "github.com/wamuir/graft/tensorflow/core/protobuf/for_core_protos_go_proto"
 
+	"github.com/tfnids/tfnids/internal/freeport"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -172,31 +172,25 @@ var (
 func twoServers(t *testing.T) []string {
 	t.Helper()
 	serversOnce.Do(func() {
-		var ports []string
-		for range 2 {
-			l, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				serversErr = err
-				return
+		// TensorFlow binds the ports itself (and refuses to share them), so
+		// ports taken before it binds are retried. A server of a failed
+		// attempt cannot be stopped; it serves nothing and dies with the
+		// test process.
+		serverAddrs, serversErr = freeport.Retry(5, 2, func(ports []string) error {
+			cluster := &corepb.ClusterDef{Job: []*corepb.JobDef{{Name: "worker", Tasks: map[int32]string{0: ports[0], 1: ports[1]}}}}
+			for i := range 2 {
+				s, err := tfgraph.NewServer(&corepb.ServerDef{Cluster: cluster, JobName: "worker", TaskIndex: int32(i), Protocol: "grpc",
+					DefaultSessionConfig: &corepb.ConfigProto{IntraOpParallelismThreads: 1, InterOpParallelismThreads: 1}},
+					tfgraph.ServerOptions{Listen: "127.0.0.1"})
+				if err != nil {
+					return err
+				}
+				if err := s.Start(); err != nil {
+					return err
+				}
 			}
-			ports = append(ports, l.Addr().String())
-			l.Close()
-		}
-		cluster := &corepb.ClusterDef{Job: []*corepb.JobDef{{Name: "worker", Tasks: map[int32]string{0: ports[0], 1: ports[1]}}}}
-		for i := range 2 {
-			s, err := tfgraph.NewServer(&corepb.ServerDef{Cluster: cluster, JobName: "worker", TaskIndex: int32(i), Protocol: "grpc",
-				DefaultSessionConfig: &corepb.ConfigProto{IntraOpParallelismThreads: 1, InterOpParallelismThreads: 1}},
-				tfgraph.ServerOptions{Listen: "127.0.0.1"})
-			if err != nil {
-				serversErr = err
-				return
-			}
-			if err := s.Start(); err != nil {
-				serversErr = err
-				return
-			}
-		}
-		serverAddrs = ports
+			return nil
+		})
 	})
 	if serversErr != nil {
 		t.Fatal(serversErr)
