@@ -25,12 +25,13 @@ import (
 // bind makes a worker exit, and the workers start again on other ports.
 func startWorkers(t *testing.T, dir string, n int) (string, []*clitest.Child) {
 	t.Helper()
+	workerThreads, _ := testThreads(t)
 	var ws []*clitest.Child
 	addrs, err := freeport.Retry(5, n, func(addrs []string) error {
 		spec := "worker=" + strings.Join(addrs, ",")
 		ws = nil
 		for k := range n {
-			ws = append(ws, clitest.Start(t, dir, "worker", "--cluster", spec, "--job", "worker", "--task", fmt.Sprint(k), "--threads", "1"))
+			ws = append(ws, clitest.Start(t, dir, "worker", "--cluster", spec, "--job", "worker", "--task", fmt.Sprint(k), "--threads", workerThreads))
 		}
 		for _, w := range ws {
 			if err := w.Await("ready", 60*time.Second); err != nil {
@@ -57,14 +58,32 @@ func clusterSlice(t *testing.T) string {
 	return p
 }
 
-// clusterTrainArgs trains dense and gru on 2 stratified folds with one
-// intra-op thread (repeatable on one machine; across machines
-// only to rounding, see approx), writing to the relative
-// directories w and r of the process's working directory.
-func clusterTrainArgs(t *testing.T, extra ...string) []string {
+// testThreads returns the intra-op thread counts of the workers (and the
+// client of a cluster run) and of local runs: "1" and "1", or what
+// TFNIDS_TEST_THREADS says as "WORKER/LOCAL" (e.g. "2/1"), to check by hand
+// that the comparisons hold when the two sides split reductions
+// differently.
+func testThreads(t *testing.T) (worker, local string) {
+	v := os.Getenv("TFNIDS_TEST_THREADS")
+	if v == "" {
+		return "1", "1"
+	}
+	w, l, ok := strings.Cut(v, "/")
+	if !ok {
+		t.Fatalf("TFNIDS_TEST_THREADS=%q: want WORKER/LOCAL, e.g. 2/1", v)
+	}
+	return w, l
+}
+
+// clusterTrainArgs trains dense and gru on 2 stratified folds with the
+// given intra-op threads (one in the ordinary test: repeatable on one
+// machine; across machines and thread counts only to rounding, see
+// approx), writing to the relative directories w and r of the process's
+// working directory.
+func clusterTrainArgs(t *testing.T, threads string, extra ...string) []string {
 	return append([]string{"train", "--data", clusterSlice(t), "--profile", "cicids2017_improved", "--name", "slice",
 		"--models", "dense,gru", "--cv", "stratified", "--splits", "2", "--epochs", "2",
-		"--threads", "1", "--inter-threads", "1", "--seed", "3", "-q", "--weights-dir", "w", "--results-dir", "r"}, extra...)
+		"--threads", threads, "--inter-threads", "1", "--seed", "3", "-q", "--weights-dir", "w", "--results-dir", "r"}, extra...)
 }
 
 // readResults returns the single results file under dir/r as generic JSON.
@@ -84,12 +103,6 @@ func readResults(t *testing.T, dir string) map[string]any {
 	}
 	return r
 }
-
-// notCompared: timing keys differ between any two runs; ran_on between local and
-// cluster ones.
-var notCompared = map[string]bool{"time": true, "train_seconds": true, "ran_on": true, "seconds": true,
-	"average_time": true, "average_train_seconds": true,
-	"samples_per_second": true, "samples_per_sec": true}
 
 // ranOn lists where each model's folds trained.
 func ranOn(r map[string]any) map[string][]string {
@@ -113,11 +126,12 @@ func TestTrainOnClusterEqualsLocal(t *testing.T) {
 	workDir, clientDir, localDir := t.TempDir(), t.TempDir(), t.TempDir()
 	spec, _ := startWorkers(t, workDir, 2)
 
-	cl := clitest.Start(t, clientDir, clusterTrainArgs(t, "--cluster", spec)...)
+	workerThreads, localThreads := testThreads(t)
+	cl := clitest.Start(t, clientDir, clusterTrainArgs(t, workerThreads, "--cluster", spec)...)
 	if code := cl.Wait(t, 120*time.Second); code != 0 {
 		t.Fatalf("train --cluster exited %d:\n%s", code, cl.Output())
 	}
-	local := clitest.Start(t, localDir, clusterTrainArgs(t)...)
+	local := clitest.Start(t, localDir, clusterTrainArgs(t, localThreads)...)
 	if code := local.Wait(t, 120*time.Second); code != 0 {
 		t.Fatalf("local train exited %d:\n%s", code, local.Output())
 	}
@@ -144,9 +158,12 @@ func TestTrainOnClusterEqualsLocal(t *testing.T) {
 	// split reductions differently: an AVX2-only CPU gave a gru loss that
 	// differed from the AVX-512 one in the 8th digit. Losses and scores
 	// agree to approx.Rel; counts (confusion matrices, rows) exactly.
-	ignore := func(key string) bool { return notCompared[key] }
 	for _, key := range []string{"models", "average", "splits", "label_names", "input_dim"} {
-		for _, d := range approx.Diff(rc[key], rl[key], approx.Rel, ignore) {
+		diffs, err := approx.Results(rc[key], rl[key])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range diffs {
 			t.Errorf("%q differs between the cluster run and the local run: %s", key, d)
 		}
 	}
@@ -161,7 +178,7 @@ func TestTrainOnClusterEqualsLocal(t *testing.T) {
 	// nor batch normalization, so its split-batch steps are the whole-batch
 	// steps (builders' replicas tests check the weights to 1e-5).
 	replDir := t.TempDir()
-	rp := clitest.Start(t, replDir, clusterTrainArgs(t, "--cluster", spec, "--strategy", "replicas", "--models", "dense")...)
+	rp := clitest.Start(t, replDir, clusterTrainArgs(t, workerThreads, "--cluster", spec, "--strategy", "replicas", "--models", "dense")...)
 	if code := rp.Wait(t, 120*time.Second); code != 0 {
 		t.Fatalf("train --strategy replicas exited %d:\n%s", code, rp.Output())
 	}
@@ -212,7 +229,7 @@ type runState struct {
 func TestTrainSurvivesKilledWorker(t *testing.T) {
 	workDir, clientDir := t.TempDir(), t.TempDir()
 	spec, workers := startWorkers(t, workDir, 2)
-	args := clusterTrainArgs(t, "--cluster", spec, "--cluster-timeout", "5s", "--models", "dense",
+	args := clusterTrainArgs(t, "1", "--cluster", spec, "--cluster-timeout", "5s", "--models", "dense",
 		"--epochs", "20", "--batch-size", "8", "--patience", "0")
 	tr := clitest.Start(t, clientDir, args...)
 

@@ -169,3 +169,30 @@ func kind(v any) string {
 	}
 	return fmt.Sprintf("%v", v)
 }
+
+// Results compares two tfnids results (report.Results values, parts of
+// them, or their decoded JSON) like Diff with Rel, leaving out what differs
+// between any two runs of the same training: timings, throughput, and where
+// a fold ran (ran_on).
+func Results(a, b any) ([]string, error) {
+	ta, err := Tree(a)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := Tree(b)
+	if err != nil {
+		return nil, err
+	}
+	return Diff(ta, tb, Rel, runVarying), nil
+}
+
+// runVarying reports whether a results key holds a value that differs
+// between runs that computed the same thing.
+func runVarying(key string) bool {
+	switch key {
+	case "time", "seconds", "train_seconds", "average_time", "average_train_seconds",
+		"samples_per_second", "samples_per_sec", "ran_on", "endtime", "wall_seconds":
+		return true
+	}
+	return false
+}
