@@ -370,6 +370,31 @@ func LoadProfileFile(path string) (*Profile, error) {
 	return p, nil
 }
 
+// ProfileFor picks the profile for data at paths (files, directories or
+// globs, as Load takes them): the one entry point for "which profile reads
+// this data". nameOrFile is a built-in name, the path of a profile file, or
+// "auto" (or "") to detect a built-in from the first file's header. It
+// returns the profile and a sentence saying why it was chosen; the data is
+// read only when detection needs its header.
+func ProfileFor(nameOrFile string, paths []string) (*Profile, string, error) {
+	var header []string
+	if nameOrFile == "" || nameOrFile == "auto" {
+		files, err := ExpandPaths(paths)
+		if err != nil {
+			return nil, "", err
+		}
+		if header, err = ReadHeader(files[0]); err != nil {
+			return nil, "", err
+		}
+		p, why, err := ResolveProfile(nameOrFile, header)
+		if e, ok := err.(*Error); ok && e.File == "" {
+			e.File = files[0]
+		}
+		return p, why, err
+	}
+	return ResolveProfile(nameOrFile, nil)
+}
+
 // ResolveProfile picks the profile for a run. nameOrFile is a built-in name,
 // the path of a profile file, or "auto" (or "") to detect a built-in from
 // header, the first file's column names. It returns the profile and a
@@ -378,7 +403,7 @@ func ResolveProfile(nameOrFile string, header []string) (*Profile, string, error
 	switch {
 	case nameOrFile == "" || nameOrFile == "auto":
 		if len(header) == 0 {
-			return nil, "", fmt.Errorf("dataset: --profile auto needs the data's header")
+			return nil, "", &Error{Kind: ErrProfile, Msg: "detecting the profile needs the data's header"}
 		}
 		return detectProfile(header)
 	case builtinProfiles()[nameOrFile] != nil:
@@ -429,8 +454,9 @@ func detectProfile(header []string) (*Profile, string, error) {
 	if len(first) > 8 {
 		first = first[:8]
 	}
-	return nil, "", fmt.Errorf("dataset: --profile auto: the header matches no built-in profile (first columns: %s); "+
-		"name one (%s) or give a profile file", strings.Join(first, ", "), strings.Join(ProfileNames(), ", "))
+	return nil, "", &Error{Kind: ErrProfile, Columns: header,
+		Msg: fmt.Sprintf("the header matches no built-in profile (first columns: %s); built-in profiles: %s",
+			quoteList(first), strings.Join(ProfileNames(), ", "))}
 }
 
 // normName is the matching key of a column name: BOM and spaces trimmed,

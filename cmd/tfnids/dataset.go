@@ -58,17 +58,9 @@ func datasetDescribe(c *cli.Context) error {
 	if err != nil {
 		return usageErr("dataset describe: --bad-values: %v", err)
 	}
-	files, err := dataset.ExpandPaths(paths)
+	prof, why, err := dataset.ProfileFor(c.String("profile"), paths)
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	header, err := dataset.ReadHeader(files[0])
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	prof, why, err := dataset.ResolveProfile(c.String("profile"), header)
-	if err != nil {
-		return usageErr("%v", err)
+		return usageErr("%s", withHint(err))
 	}
 	opts := dataset.LoadOptions{
 		Profile:         prof,
@@ -78,9 +70,9 @@ func datasetDescribe(c *cli.Context) error {
 		MultiClass:      c.Bool("multi-class"),
 		NetworkFeatures: c.Bool("network-features"),
 	}
-	f, rep, err := dataset.LoadContext(c.Context, files, opts)
+	f, rep, err := dataset.LoadContext(c.Context, paths, opts)
 	if err != nil {
-		return usageErr("%v", err)
+		return usageErr("%s", withHint(err))
 	}
 	rep.ProfileWhy = why
 	out := describeOutput{LoadReport: rep, MultiClass: opts.MultiClass, Dedupe: opts.Dedupe,

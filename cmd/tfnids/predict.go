@@ -94,21 +94,14 @@ func predictAction(c *cli.Context) error {
 	}
 	opts := dataset.LoadOptions{BadValues: policy, SortByTimestamp: c.Bool("sort-timestamp")}
 	if name := c.String("profile"); name != "" {
-		files, err := dataset.ExpandPaths(paths)
-		if err != nil {
-			return usageErr("predict: %v", err)
-		}
-		header, err := dataset.ReadHeader(files[0])
-		if err != nil {
-			return usageErr("predict: %v", err)
-		}
-		if opts.Profile, _, err = dataset.ResolveProfile(name, header); err != nil {
-			return usageErr("predict: --profile: %v", err)
+		var err error
+		if opts.Profile, _, err = dataset.ProfileFor(name, paths); err != nil {
+			return usageErr("predict: --profile: %s", withHint(err))
 		}
 	}
 	frame, rep, err := dataset.LoadLike(paths, card.Schema, opts)
 	if err != nil {
-		return usageErr("predict: %v", err)
+		return usageErr("predict: %s", withHint(err))
 	}
 	if frame.Features != card.Model.Features {
 		return usageErr("predict: the data has %d input features, the model %d", frame.Features, card.Model.Features)

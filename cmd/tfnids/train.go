@@ -131,10 +131,13 @@ func trainAction(c *cli.Context) error {
 	}
 	if err != nil {
 		if experiment.IsDataError(err) {
-			return cli.Exit(err.Error(), exitUsage)
+			return cli.Exit(withHint(err), exitUsage)
 		}
 		if cfg.Slots != nil && experiment.IsUnavailable(err) {
 			return fmt.Errorf("%w\n(the checkpoints and partial results are complete: start the workers again and run the same command with --resume)", err)
+		}
+		if h := flagHint(err); h != "" {
+			return cli.Exit(err.Error()+h, exitFailure)
 		}
 		return err
 	}
