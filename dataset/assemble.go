@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -39,6 +40,9 @@ func (ld *loader) finish() (*Frame, *LoadReport, error) {
 	}
 	ld.compact(a)
 	rep.RowsKept = a.rows
+	if a.rows == 0 {
+		return nil, nil, noRowsKept(rep, ld.files)
+	}
 	if ld.hasTS {
 		a.sortByTime()
 	}
@@ -61,7 +65,43 @@ func (ld *loader) finish() (*Frame, *LoadReport, error) {
 	}
 	rep.FeatureNames = f.FeatureNames
 	rep.AbsentColumns = ld.absent
+	rep.Warnings = append(rep.Warnings, ld.warnings...)
 	return f, rep, nil
+}
+
+// noRowsKept explains an empty result: the columns whose bad values
+// dropped the rows, those bad in every dropped row first.
+func noRowsKept(rep *LoadReport, files []string) error {
+	type cc struct {
+		name string
+		n    int
+	}
+	var cols []cc
+	for c, n := range rep.BadValuesPerColumn {
+		cols = append(cols, cc{c, n})
+	}
+	sort.Slice(cols, func(i, j int) bool {
+		return cols[i].n > cols[j].n || cols[i].n == cols[j].n && cols[i].name < cols[j].name
+	})
+	var names, parts []string
+	for _, c := range cols {
+		if c.n < rep.DroppedBadValues && len(names) > 0 || len(names) == 5 {
+			break
+		}
+		names = append(names, c.name)
+		parts = append(parts, fmt.Sprintf("%s (%d of %d rows)", quote(c.name), c.n, rep.RowsRead))
+	}
+	msg := fmt.Sprintf("no row kept: %d read, %d dropped for bad values (bad-value policy %s), %d duplicates",
+		rep.RowsRead, rep.DroppedBadValues, rep.BadValuePolicy, rep.DroppedDuplicates)
+	if len(parts) > 0 {
+		msg += "; bad values in " + strings.Join(parts, ", ")
+	}
+	pol, _ := ParseBadValuePolicy(rep.BadValuePolicy)
+	e := &Error{Kind: ErrNoRowsKept, Columns: names, Policy: pol, Msg: msg}
+	if len(files) <= 3 {
+		e.File = strings.Join(files, ", ")
+	}
+	return e
 }
 
 // firstError returns the error of the earliest chunk (or of the reader,
@@ -114,7 +154,9 @@ func (ld *loader) countRows() *LoadReport {
 // after the sort).
 func (ld *loader) remapCodes(a *assembly) {
 	st := &ld.store
+	fold := ld.opts.LabelCase == LabelCaseFold
 	classIdx := map[string]int32{}
+	var folded map[int32][]string // load-wide code -> other spellings merged into it
 	a.catNames = make([][]string, ld.ncat)
 	catIdx := make([]map[string]int32, ld.ncat)
 	for i := range catIdx {
@@ -132,11 +174,20 @@ func (ld *loader) remapCodes(a *assembly) {
 		if ld.hasCls {
 			cm = make([]int32, len(r.classDict))
 			for i, n := range r.classDict {
-				g, ok := classIdx[n]
+				key := n
+				if fold {
+					key = strings.ToLower(n)
+				}
+				g, ok := classIdx[key]
 				if !ok {
 					g = int32(len(a.classNames))
-					classIdx[n] = g
+					classIdx[key] = g
 					a.classNames = append(a.classNames, n)
+				} else if fold && a.classNames[g] != n && !slices.Contains(folded[g], n) {
+					if folded == nil {
+						folded = map[int32][]string{}
+					}
+					folded[g] = append(folded[g], n)
 				}
 				cm[i] = g
 			}
@@ -168,6 +219,37 @@ func (ld *loader) remapCodes(a *assembly) {
 		}
 	}
 	ld.results = nil
+	ld.caseWarnings(a.classNames, folded)
+}
+
+// caseWarnings reports class names that differ only by case: merged ones
+// (LabelCaseFold) or ones kept apart.
+func (ld *loader) caseWarnings(names []string, folded map[int32][]string) {
+	if folded != nil {
+		for g, n := range names {
+			if others := folded[int32(g)]; len(others) > 0 {
+				ld.warnings = append(ld.warnings, Warning{Kind: WarnClassCaseMerged, Column: ld.prof.ClassColumn,
+					Message: fmt.Sprintf("class names %s differ only by case; merged as %s",
+						quoteList(append([]string{n}, others...)), quote(n))})
+			}
+		}
+		return
+	}
+	groups := map[string][]string{}
+	var order []string
+	for _, n := range names {
+		k := strings.ToLower(n)
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], n)
+	}
+	for _, k := range order {
+		if g := groups[k]; len(g) > 1 {
+			ld.warnings = append(ld.warnings, Warning{Kind: WarnClassCase, Column: ld.prof.ClassColumn,
+				Message: fmt.Sprintf("class names %s differ only by case; they stay separate classes", quoteList(g))})
+		}
+	}
 }
 
 // dedupe marks rows equal to an earlier kept row, keeping the first
@@ -306,7 +388,7 @@ func (ld *loader) factorizeClasses(a *assembly, f *Frame, rep *LoadReport) {
 	case cls != nil:
 		f.Labels = make([]int32, a.rows)
 		for i, c := range cls {
-			if c < 0 || finalNames[c] != p.BenignClass {
+			if c < 0 || !ld.isBenign(finalNames[c]) {
 				f.Labels[i] = 1
 			}
 		}
@@ -326,6 +408,15 @@ func (ld *loader) factorizeClasses(a *assembly, f *Frame, rep *LoadReport) {
 	if ld.hasTS {
 		f.Timestamps = a.ts
 	}
+}
+
+// isBenign reports whether a class name is the profile's benign class
+// (ignoring case under LabelCaseFold).
+func (ld *loader) isBenign(name string) bool {
+	if ld.opts.LabelCase == LabelCaseFold {
+		return strings.EqualFold(name, ld.prof.BenignClass)
+	}
+	return name == ld.prof.BenignClass
 }
 
 // factorizeCategories recodes categorical inputs in factorize order after

@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -34,10 +35,45 @@ type LoadOptions struct {
 	MultiClass bool
 	// NetworkFeatures keeps the profile's network-feature columns as inputs.
 	NetworkFeatures bool
+	// Drop names columns to leave out of the model input (and out of the
+	// bad-value check), whatever the profile says. A name the header lacks
+	// is an error.
+	Drop []string
+	// Features, when set, are the only input columns (in file order),
+	// whatever the profile's drop, weak and network lists say; a listed
+	// column that holds text is encoded as a category. The label, class and
+	// timestamp columns cannot be features; a name the header lacks is an
+	// error.
+	Features []string
+	// LabelCase says what to do with class names that differ only by case
+	// ("BENIGN", "Benign"): LabelCaseKeep (the zero value) keeps them apart
+	// and warns, LabelCaseFold merges them under the first spelling seen.
+	LabelCase LabelCase
 	// Workers is the number of parsing goroutines; 0 means GOMAXPROCS.
 	Workers int
 	// ChunkBytes is the size of the blocks parsed in parallel; 0 means 4 MiB.
 	ChunkBytes int
+}
+
+// LabelCase is the handling of class names that differ only by case.
+type LabelCase string
+
+const (
+	// LabelCaseKeep keeps case variants as separate classes and warns.
+	LabelCaseKeep LabelCase = "keep"
+	// LabelCaseFold merges case variants under the first spelling seen.
+	LabelCaseFold LabelCase = "fold"
+)
+
+// ParseLabelCase parses "keep" (or "") and "fold".
+func ParseLabelCase(s string) (LabelCase, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "keep":
+		return LabelCaseKeep, nil
+	case "fold":
+		return LabelCaseFold, nil
+	}
+	return "", fmt.Errorf("dataset: unknown label case %q (want keep or fold)", s)
 }
 
 // Load reads CSV files (plain or gzip, detected by content) into a Frame.
@@ -106,18 +142,20 @@ type loader struct {
 	prof *Profile
 	why  string
 
-	files   []string
-	plans   []*filePlan
-	cols    []column
-	inputs  []inputCol
-	ncat    int
-	keyLen  int // bytes of a row's dedupe key
-	absent  []string
-	hasTS   bool // timestamps parsed
-	hasCls  bool
-	hasLab  bool
-	tsProto *tsParser
-	seeds   [3]maphash.Seed
+	files  []string
+	plans  []*filePlan
+	cols   []column
+	inputs []inputCol
+	ncat   int
+	keyLen int // bytes of a row's dedupe key
+	absent []string
+	// warnings collect what the plan and the assembly did on their own.
+	warnings []Warning
+	hasTS    bool // timestamps parsed
+	hasCls   bool
+	hasLab   bool
+	tsProto  *tsParser
+	seeds    [3]maphash.Seed
 
 	store    slotStore
 	nextSlot int

@@ -6,6 +6,7 @@ import (
 	"hash/maphash"
 	"io"
 	"math"
+	"unicode/utf8"
 )
 
 // worker parses chunks.
@@ -125,6 +126,7 @@ func (w *worker) row(plan *filePlan, fields [][]byte, slot, line int, res *chunk
 				binary.LittleEndian.PutUint64(w.hbuf[op.key:], math.Float64bits(v))
 			}
 		case roleClass:
+			f = trimSpace(f)
 			if isMissingText(f) {
 				res.badCells[op.col]++
 				if policy != BadDrop {
@@ -135,6 +137,10 @@ func (w *worker) row(plan *filePlan, fields [][]byte, slot, line int, res *chunk
 			}
 			code, ok := w.classMap[string(f)]
 			if !ok {
+				if !utf8.Valid(f) {
+					return &Error{Kind: ErrLabel, File: plan.name, Line: line, Column: ld.cols[op.col].name, Value: string(f),
+						Msg: fmt.Sprintf("class name %s is not valid UTF-8 (the file's encoding is not UTF-8?)", quote(string(f)))}
+				}
 				code = int32(len(res.classDict))
 				name := string(f)
 				w.classMap[name] = code

@@ -16,14 +16,14 @@ import (
 // reads: each argument in name order, arguments in the order given.
 func ExpandPaths(paths []string) ([]string, error) {
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("dataset: no data files given")
+		return nil, &Error{Kind: ErrRead, Msg: "no data files given"}
 	}
 	var out []string
 	seen := map[string]bool{}
 	add := func(p string) error {
 		abs, _ := filepath.Abs(p)
 		if seen[abs] {
-			return fmt.Errorf("dataset: %s is listed twice", p)
+			return &Error{Kind: ErrRead, File: p, Msg: "listed twice"}
 		}
 		seen[abs] = true
 		out = append(out, p)
@@ -33,7 +33,7 @@ func ExpandPaths(paths []string) ([]string, error) {
 		if strings.ContainsAny(p, "*?[") {
 			m, err := filepath.Glob(p)
 			if err != nil {
-				return nil, fmt.Errorf("dataset: bad glob %q: %v", p, err)
+				return nil, &Error{Kind: ErrRead, Msg: fmt.Sprintf("bad glob %s: %v", quote(p), err), Err: err}
 			}
 			sort.Strings(m)
 			n := 0
@@ -46,16 +46,16 @@ func ExpandPaths(paths []string) ([]string, error) {
 				}
 			}
 			if n == 0 {
-				return nil, fmt.Errorf("dataset: no file matches %q", p)
+				return nil, &Error{Kind: ErrRead, Msg: fmt.Sprintf("no file matches %s", quote(p))}
 			}
 			continue
 		}
 		st, err := os.Stat(p)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("dataset: %s: no such file or directory", p)
+				return nil, &Error{Kind: ErrRead, File: p, Msg: "no such file or directory", Err: err}
 			}
-			return nil, fmt.Errorf("dataset: %v", err)
+			return nil, &Error{Kind: ErrRead, Msg: err.Error(), Err: err}
 		}
 		if !st.IsDir() {
 			if err := add(p); err != nil {
@@ -65,7 +65,7 @@ func ExpandPaths(paths []string) ([]string, error) {
 		}
 		ents, err := os.ReadDir(p)
 		if err != nil {
-			return nil, fmt.Errorf("dataset: %v", err)
+			return nil, &Error{Kind: ErrRead, Msg: err.Error(), Err: err}
 		}
 		var names []string
 		for _, e := range ents {
@@ -76,7 +76,7 @@ func ExpandPaths(paths []string) ([]string, error) {
 		}
 		sort.Strings(names)
 		if len(names) == 0 {
-			return nil, fmt.Errorf("dataset: directory %s holds no .csv or .csv.gz file", p)
+			return nil, &Error{Kind: ErrRead, File: p, Msg: "directory holds no .csv or .csv.gz file"}
 		}
 		for _, f := range names {
 			if err := add(f); err != nil {
@@ -109,7 +109,10 @@ func ReadHeader(path string) ([]string, error) {
 		}
 		atEOF := err == io.EOF
 		if err != nil && !atEOF {
-			return nil, fmt.Errorf("dataset: %s: %v", files[0], err)
+			if e, ok := err.(*Error); ok {
+				return nil, e
+			}
+			return nil, &Error{Kind: ErrRead, File: files[0], Msg: err.Error(), Err: err}
 		}
 		end := recordEnd(buf)
 		if atEOF {
@@ -128,31 +131,49 @@ func ReadHeader(path string) ([]string, error) {
 		case perr != nil:
 			return nil, &Error{Kind: ErrSyntax, File: files[0], Line: s.line + 1, Msg: "header: " + perr.Error(), Err: perr}
 		}
-		return cleanHeader(rec), nil
+		h, _ := cleanHeader(rec)
+		return h, nil
 	}
 }
 
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
-func cleanHeader(rec [][]byte) []string {
+// dupName is a header name given twice: at 0-based positions first and
+// second; the second is renamed pandas-style.
+type dupName struct {
+	name          string
+	first, second int
+	renamed       string
+}
+
+// cleanHeader trims the header's names and renames repeated names "name.1",
+// "name.2" as pandas does, reporting each repetition.
+func cleanHeader(rec [][]byte) ([]string, []dupName) {
 	h := make([]string, len(rec))
-	seen := map[string]int{}
+	type seenName struct{ n, first int }
+	seen := map[string]seenName{}
+	var dups []dupName
 	for i, f := range rec {
 		name := cleanHeaderName(string(f))
 		k := normName(name)
-		if n, dup := seen[k]; dup {
-			seen[k] = n + 1
-			name = fmt.Sprintf("%s.%d", name, n+1)
+		if s, dup := seen[k]; dup {
+			s.n++
+			seen[k] = s
+			base := name
+			name = fmt.Sprintf("%s.%d", name, s.n)
+			dups = append(dups, dupName{name: base, first: s.first, second: i, renamed: name})
 		} else {
-			seen[k] = 0
+			seen[k] = seenName{first: i}
 		}
 		h[i] = name
 	}
-	return h
+	return h, dups
 }
 
 // openData opens a file, decompressing it when it starts with the gzip
-// magic number.
+// magic number. A truncated or corrupt archive is an ErrRead *Error naming
+// the compressed byte offset, never a quiet end of data; a file whose lines
+// end in a lone CR (old Mac style) reads as if they ended in LF.
 func openData(path string) (io.ReadCloser, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -161,21 +182,84 @@ func openData(path string) (io.ReadCloser, error) {
 		}
 		return nil, &Error{Kind: ErrRead, Msg: err.Error(), Err: err}
 	}
-	br := bufio.NewReaderSize(f, 1<<16)
+	cr := &countingReader{r: f}
+	br := bufio.NewReaderSize(cr, 1<<16)
+	var r io.Reader = br
 	magic, _ := br.Peek(2)
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			f.Close()
-			return nil, &Error{Kind: ErrRead, File: path, Msg: "gzip: " + err.Error(), Err: err}
+			return nil, gzipError(path, cr.n-int64(br.Buffered()), err)
 		}
-		return struct {
-			io.Reader
-			io.Closer
-		}{zr, f}, nil
+		r = &gzipReader{zr: zr, path: path, cr: cr, br: br}
 	}
+	r = endCROnly(r)
 	return struct {
 		io.Reader
 		io.Closer
-	}{br, f}, nil
+	}{r, f}, nil
+}
+
+// countingReader counts the bytes read from a file.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// gzipReader turns every decompression failure, truncation included, into
+// an *Error with the offset reached in the compressed file. gzip reports a
+// cut archive as io.ErrUnexpectedEOF, which io.ReadFull would pass on as a
+// short last read.
+type gzipReader struct {
+	zr   *gzip.Reader
+	path string
+	cr   *countingReader
+	br   *bufio.Reader
+}
+
+func (g *gzipReader) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	if err != nil && err != io.EOF {
+		err = gzipError(g.path, g.cr.n-int64(g.br.Buffered()), err)
+	}
+	return n, err
+}
+
+func gzipError(path string, offset int64, err error) error {
+	what := "corrupt gzip archive"
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		what = "truncated gzip archive"
+	}
+	return &Error{Kind: ErrRead, File: path, Offset: offset, Err: err,
+		Msg: fmt.Sprintf("%s: %v at compressed byte %d", what, err, offset)}
+}
+
+// endCROnly returns r, or when its first 64 KiB hold a CR but no LF, a
+// reader that turns every CR into LF.
+func endCROnly(r io.Reader) io.Reader {
+	br := bufio.NewReaderSize(r, 1<<16)
+	head, _ := br.Peek(1 << 16)
+	if bytes.IndexByte(head, '\n') >= 0 || bytes.IndexByte(head, '\r') < 0 {
+		return br
+	}
+	return crToLF{br}
+}
+
+type crToLF struct{ r io.Reader }
+
+func (c crToLF) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for i, b := range p[:n] {
+		if b == '\r' {
+			p[i] = '\n'
+		}
+	}
+	return n, err
 }

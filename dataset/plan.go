@@ -52,10 +52,16 @@ type inputCol struct {
 }
 
 // the plan).
-func (ld *loader) addFile(fi int, name string, header []string) error {
+func (ld *loader) addFile(fi int, name string, header []string, dups []dupName) error {
 	if fi == 0 {
-		if err := ld.makePlan(name, header); err != nil {
+		if err := ld.makePlan(name, header, dups); err != nil {
 			return err
+		}
+	} else {
+		for _, d := range dups {
+			if ld.named(d.name) {
+				return dupError(name, d, ld.prof.Name)
+			}
 		}
 	}
 	aliases := ld.prof.Aliases
@@ -82,8 +88,32 @@ func (ld *loader) addFile(fi int, name string, header []string) error {
 	return nil
 }
 
+// named reports whether a header name is one the run relies on: a column
+// of the profile or of LoadOptions.Drop and Features. Such a name given
+// twice is ambiguous.
+func (ld *loader) named(name string) bool {
+	p := ld.prof
+	m := newMatcher([]string{name}, p.Aliases)
+	lists := [][]string{{p.LabelColumn, p.ClassColumn, p.TimestampColumn}, p.DropColumns, p.WeakColumns,
+		p.NetworkFeatureColumns, p.CategoricalColumns, p.DedupeIgnoreColumns, ld.opts.Drop, ld.opts.Features}
+	for _, l := range lists {
+		for _, n := range l {
+			if n != "" && m.find(n) == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func dupError(file string, d dupName, profile string) error {
+	return &Error{Kind: ErrHeader, File: file, Column: d.name, Columns: []string{d.name},
+		Msg: fmt.Sprintf("the header names this column twice, at positions %d and %d; profile %s needs it once",
+			d.first+1, d.second+1, profile)}
+}
+
 // makePlan decides every column's role from the first file's header.
-func (ld *loader) makePlan(name string, header []string) error {
+func (ld *loader) makePlan(name string, header []string, dups []dupName) error {
 	if ld.prof == nil {
 		p, why, err := detectProfile(header)
 		if err != nil {
@@ -95,6 +125,14 @@ func (ld *loader) makePlan(name string, header []string) error {
 		ld.prof, ld.why = p, why
 	}
 	p := ld.prof
+	for _, d := range dups {
+		if ld.named(d.name) {
+			return dupError(name, d, p.Name)
+		}
+		ld.warnings = append(ld.warnings, Warning{Kind: WarnDuplicateHeader, Column: d.name,
+			Message: fmt.Sprintf("%s: the header names column %s twice, at positions %d and %d; the second is read as %s",
+				escape(name), quote(d.name), d.first+1, d.second+1, quote(d.renamed))})
+	}
 	m := newMatcher(header, p.Aliases)
 	flags := make([]map[string]bool, len(header))
 	for i := range flags {
@@ -157,6 +195,58 @@ func (ld *loader) makePlan(name string, header []string) error {
 		return &Error{Kind: ErrHeader, File: name, Columns: missing,
 			Msg: fmt.Sprintf("missing required columns %s (profile %s)", quoteList(missing), p.Name)}
 	}
+	asked := func(list []string, what, as string) (map[int]bool, error) {
+		if list == nil {
+			return nil, nil
+		}
+		set := map[int]bool{}
+		for _, n := range list {
+			i := m.find(n)
+			if i < 0 {
+				return nil, &Error{Kind: ErrHeader, File: name, Column: n, Columns: []string{n},
+					Msg: fmt.Sprintf("no such column to %s (the header has %d columns)", what, len(header))}
+			}
+			if i == labelIdx || i == classIdx || i == tsIdx {
+				return nil, &Error{Kind: ErrHeader, File: name, Column: n, Columns: []string{n},
+					Msg: fmt.Sprintf("the label, class and timestamp columns cannot be %s", as)}
+			}
+			set[i] = true
+		}
+		return set, nil
+	}
+	userDrop, err := asked(ld.opts.Drop, "drop", "dropped")
+	if err != nil {
+		return err
+	}
+	userFeatures, err := asked(ld.opts.Features, "use as a feature", "features")
+	if err != nil {
+		return err
+	}
+	if ld.like != nil {
+		for i := range userDrop {
+			if _, ok := likeInput[i]; ok {
+				return &Error{Kind: ErrHeader, File: name, Column: header[i], Columns: []string{header[i]},
+					Msg: "the model reads this column; it cannot be dropped"}
+			}
+		}
+		if userFeatures != nil {
+			for i := range userFeatures {
+				if _, ok := likeInput[i]; !ok {
+					return &Error{Kind: ErrHeader, File: name, Column: header[i], Columns: []string{header[i]},
+						Msg: "the model was not trained on this column"}
+				}
+			}
+			if len(userFeatures) != len(likeInput) {
+				return &Error{Kind: ErrHeader, File: name,
+					Msg: fmt.Sprintf("%d feature columns asked, the model reads %d", len(userFeatures), len(likeInput))}
+			}
+		}
+	}
+	screen := screenFile(name, len(header))
+	textOut := func(i int, h, why string) {
+		ld.warnings = append(ld.warnings, Warning{Kind: WarnTextColumn, Column: h,
+			Message: fmt.Sprintf("column %s is not %s: %s; left out", quote(h), why, screen.why(i))})
+	}
 	if sorting {
 		tp, err := newTSParser(p.TimestampLayouts)
 		if err != nil {
@@ -203,29 +293,51 @@ func (ld *loader) makePlan(name string, header []string) error {
 			}
 			c.role, c.reason = roleIgnore, "not in schema"
 			switch {
+			case userDrop[i]:
+				c.reason = "asked"
 			case f["drop"]:
 				c.reason = "drop"
-			case f["weak"] && !f["categorical"]:
+			case f["weak"] && !f["categorical"] && !screen.isText(i):
 				c.role, c.reason = roleCheck, "weak"
-			case f["network"] && !f["categorical"]:
+			case f["network"] && !f["categorical"] && !screen.isText(i):
 				c.role, c.reason = roleCheck, "network"
+			}
+		case userDrop[i]:
+			c.role, c.reason = roleIgnore, "asked"
+		case userFeatures != nil && !userFeatures[i]:
+			c.role, c.reason = roleIgnore, "not asked"
+		case userFeatures != nil:
+			if f["categorical"] || screen.isText(i) {
+				enc := Factorize
+				if f["categorical"] {
+					enc = p.encodingOf(h, m)
+				}
+				c.role, c.cat, c.out = roleCategorical, ld.ncat, len(ld.inputs)
+				ld.ncat++
+				ld.inputs = append(ld.inputs, inputCol{name: h, col: i, cat: c.cat, enc: enc})
+			} else {
+				c.role, c.out = roleFeature, len(ld.inputs)
+				ld.inputs = append(ld.inputs, inputCol{name: h, col: i, cat: -1})
 			}
 		case f["drop"]:
 			c.role, c.reason = roleIgnore, "drop"
 		case f["weak"]:
 			c.role, c.reason = roleCheck, "weak"
-			if f["categorical"] {
+			if f["categorical"] || screen.isText(i) {
 				c.role = roleIgnore
 			}
 		case f["network"] && !ld.opts.NetworkFeatures:
 			c.role, c.reason = roleCheck, "network"
-			if f["categorical"] {
+			if f["categorical"] || screen.isText(i) {
 				c.role = roleIgnore
 			}
 		case f["categorical"]:
 			c.role, c.cat, c.out = roleCategorical, ld.ncat, len(ld.inputs)
 			ld.ncat++
 			ld.inputs = append(ld.inputs, inputCol{name: h, col: i, cat: c.cat, enc: p.encodingOf(h, m)})
+		case screen.isText(i):
+			c.role, c.reason = roleIgnore, "text"
+			textOut(i, h, "a feature")
 		default:
 			c.role, c.out = roleFeature, len(ld.inputs)
 			ld.inputs = append(ld.inputs, inputCol{name: h, col: i, cat: -1})
@@ -244,7 +356,7 @@ func (ld *loader) makePlan(name string, header []string) error {
 	}
 	if len(ld.inputs) == 0 {
 		return &Error{Kind: ErrProfile, File: name,
-			Msg: fmt.Sprintf("no input columns left after the profile's drop, weak and network columns (profile %s)", p.Name)}
+			Msg: fmt.Sprintf("no input columns left after the profile's drop, weak and network columns and the columns left out (profile %s)", p.Name)}
 	}
 	ld.store.width = len(ld.inputs)
 	return nil

@@ -192,9 +192,22 @@ func builtinProfiles() map[string]*Profile {
 				"weird_notice"},
 			CategoricalEncoding: Factorize,
 		},
+		"netflow_v3": {
+			Name: "netflow_v3",
+			Description: "NetFlow v3 NF-*-v3 family (UQ NIDS datasets, 53 features): Label 0/1 + Attack, " +
+				"flows sorted by FLOW_START_MILLISECONDS",
+			TimestampColumn:  "FLOW_START_MILLISECONDS",
+			TimestampLayouts: []string{"unix_ms"},
+			LabelColumn:      "Label",
+			ClassColumn:      "Attack",
+			BenignClass:      "Benign",
+			DropColumns: []string{"IPV4_SRC_ADDR", "L4_SRC_PORT", "IPV4_DST_ADDR", "L4_DST_PORT",
+				"IPV6_SRC_ADDR", "IPV6_DST_ADDR", "FLOW_START_MILLISECONDS", "FLOW_END_MILLISECONDS"},
+			DedupeIgnoreColumns: []string{"FLOW_START_MILLISECONDS", "FLOW_END_MILLISECONDS"},
+		},
 		"netflow": {
 			Name:        "netflow",
-			Description: "NetFlow NF-* family (UQ NIDS datasets): Label 0/1 + Attack, no timestamp",
+			Description: "NetFlow NF-* family v1/v2 (UQ NIDS datasets): Label 0/1 + Attack, no timestamp",
 			LabelColumn: "Label",
 			ClassColumn: "Attack",
 			BenignClass: "Benign",
@@ -434,9 +447,14 @@ func detectProfile(header []string) (*Profile, string, error) {
 	}
 	pick := func(name, why string) (*Profile, string, error) {
 		p, err := BuiltinProfile(name)
+		if r, ok := runnerUp(header, name); ok {
+			why += "; runner-up: " + r
+		}
 		return p, "auto: " + why, err
 	}
 	switch {
+	case has("IPV4_SRC_ADDR", "IN_BYTES", "OUT_BYTES", "Label", "FLOW_START_MILLISECONDS"):
+		return pick("netflow_v3", "NetFlow columns (IPV4_SRC_ADDR, IN_BYTES, OUT_BYTES) with Label and FLOW_START_MILLISECONDS → netflow_v3 (NF-*-v3, sorted by flow start)")
 	case has("IPV4_SRC_ADDR", "IN_BYTES", "OUT_BYTES", "Label"):
 		return pick("netflow", "NetFlow columns (IPV4_SRC_ADDR, IN_BYTES, OUT_BYTES) with Label → netflow (NF-* family)")
 	case has("conn_state", "src_ip_bytes", "dst_ip_bytes") && (has("type") || has("label")):
@@ -457,6 +475,53 @@ func detectProfile(header []string) (*Profile, string, error) {
 	return nil, "", &Error{Kind: ErrProfile, Columns: header,
 		Msg: fmt.Sprintf("the header matches no built-in profile (first columns: %s); built-in profiles: %s",
 			quoteList(first), strings.Join(ProfileNames(), ", "))}
+}
+
+// coverage counts the columns a profile names (label, class, timestamp,
+// drop, weak and categorical lists; network features are optional) that
+// header has.
+func coverage(p *Profile, header []string) (found, total int) {
+	aliases := p.Aliases
+	if aliases == nil {
+		aliases = cicAliasMap()
+	}
+	m := newMatcher(header, aliases)
+	seen := map[string]bool{}
+	for _, l := range [][]string{{p.LabelColumn, p.ClassColumn, p.TimestampColumn}, p.DropColumns, p.WeakColumns, p.CategoricalColumns} {
+		for _, n := range l {
+			k := normName(n)
+			if n == "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			total++
+			if m.find(n) >= 0 {
+				found++
+			}
+		}
+	}
+	return found, total
+}
+
+// runnerUp names the built-in profile other than chosen that covers the
+// most of its columns in header, when it covers at least 80% of them: a
+// close second the user may have meant.
+func runnerUp(header []string, chosen string) (string, bool) {
+	best, bestFound, bestTotal := "", 0, 1
+	for _, name := range ProfileNames() {
+		if name == chosen {
+			continue
+		}
+		p, _ := BuiltinProfile(name)
+		found, total := coverage(p, header)
+		if total > 0 && found*bestTotal > bestFound*total {
+			best, bestFound, bestTotal = name, found, total
+		}
+	}
+	if best == "" || bestFound*5 < bestTotal*4 {
+		return "", false
+	}
+	return fmt.Sprintf("%s (the header has %d of the %d columns it names)", best, bestFound, bestTotal), true
 }
 
 // normName is the matching key of a column name: BOM and spaces trimmed,

@@ -139,7 +139,10 @@ func (ld *loader) read(jobs chan<- *job) error {
 				eof = true
 			default:
 				rc.Close()
-				return fail(&Error{Kind: ErrRead, File: name, Msg: rerr.Error(), Err: rerr})
+				if _, ok := rerr.(*Error); !ok {
+					rerr = &Error{Kind: ErrRead, File: name, Msg: rerr.Error(), Err: rerr}
+				}
+				return fail(rerr)
 			}
 			if first {
 				first = false
@@ -182,7 +185,8 @@ func (ld *loader) read(jobs chan<- *job) error {
 					rc.Close()
 					return fail(&Error{Kind: ErrSyntax, File: name, Line: line + s.line, Msg: "header: " + perr.Error(), Err: perr})
 				}
-				if err := ld.addFile(fi, name, cleanHeader(rec)); err != nil {
+				header, dups := cleanHeader(rec)
+				if err := ld.addFile(fi, name, header, dups); err != nil {
 					rc.Close()
 					return fail(err)
 				}
