@@ -41,6 +41,13 @@ func (s *screenSample) why(i int) string {
 	return fmt.Sprintf("it holds text in %d of the first %d rows (e.g. %s)", s.cols[i].text, s.rows, quote(s.cols[i].example))
 }
 
+// isPlaceholder reports the cells that stand for "no value" in flow data
+// ("-" in Zeek logs, "?"): missing numbers, not text.
+func isPlaceholder(f []byte) bool {
+	f = trimSpace(f)
+	return len(f) == 1 && (f[0] == '-' || f[0] == '?')
+}
+
 // screenFile samples the first rows of path. Problems reading it are left
 // to the reader, which reports them with their line; the screen then sees
 // what it could.
@@ -78,7 +85,7 @@ func screenFile(path string, ncols int) *screenSample {
 		}
 		s.rows++
 		for i, f := range fields {
-			if _, k := parseNumber(f); k == badText {
+			if _, k := parseNumber(f); k == badText && !isPlaceholder(f) {
 				c := &s.cols[i]
 				if c.text == 0 {
 					c.example = string(f)

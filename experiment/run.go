@@ -49,6 +49,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		return nil, err
 	}
 	policy, _ := badValuePolicy(cfg.BadValues)
+	labelCase, _ := dataset.ParseLabelCase(cfg.LabelCase)
 
 	prof, why, err := dataset.ProfileFor(cfg.Profile, cfg.Data)
 	if err != nil {
@@ -57,6 +58,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	frame, rep, err := dataset.Load(cfg.Data, dataset.LoadOptions{
 		Profile: prof, BadValues: policy, Dedupe: cfg.Dedupe, SortByTimestamp: cfg.SortTimestamp,
 		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures,
+		Drop: cfg.Drop, Features: cfg.Features, LabelCase: labelCase,
 	})
 	if err != nil {
 		return nil, &DataError{err}
