@@ -43,7 +43,8 @@ const (
 type Error struct {
 	Kind   ErrorKind
 	File   string // empty when the problem is not in one file
-	Line   int    // 1-based line in File; 0 when not about one line
+	Line   int    // 1-based line in File (CSV); 0 when not about one line
+	Row    int    // 1-based row in File (Parquet); 0 when not about one row
 	Offset int64  // ErrRead: compressed bytes read before the failure; -1 unknown
 	Column string // header name; empty when not about one column
 	// Value is the offending cell or header text (escaped when printed).
@@ -69,8 +70,11 @@ func (e *Error) Error() string {
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " line %d", e.Line)
 	}
+	if e.Row > 0 {
+		fmt.Fprintf(&b, " row %d", e.Row)
+	}
 	if e.Column != "" {
-		if e.Line > 0 || e.File != "" {
+		if e.Line > 0 || e.Row > 0 || e.File != "" {
 			b.WriteString(",")
 		}
 		fmt.Fprintf(&b, " column %s", quote(e.Column))

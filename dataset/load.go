@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"math"
 	"runtime"
 	"strings"
@@ -151,11 +152,15 @@ type loader struct {
 	absent []string
 	// warnings collect what the plan and the assembly did on their own.
 	warnings []Warning
-	hasTS    bool // timestamps parsed
-	hasCls   bool
-	hasLab   bool
-	tsProto  *tsParser
-	seeds    [3]maphash.Seed
+	// screen is the text screen of the first file when its reader made it
+	// (Parquet); nil lets the plan screen a CSV file itself.
+	screen  *screenSample
+	closers []io.Closer // files open until the workers are done
+	hasTS   bool        // timestamps parsed
+	hasCls  bool
+	hasLab  bool
+	tsProto *tsParser
+	seeds   [3]maphash.Seed
 
 	store    slotStore
 	nextSlot int
@@ -206,7 +211,11 @@ func (ld *loader) run(files []string) (*Frame, *LoadReport, error) {
 			for j := range jobs {
 				var res *chunkResult
 				if int64(j.seq) < ld.errSeq.Load() && ld.ctx.Err() == nil {
-					res = w.process(j)
+					if j.pq != nil {
+						res = w.processParquet(j)
+					} else {
+						res = w.process(j)
+					}
 					if res.err != nil {
 						ld.noteErr(j.seq)
 					}
@@ -216,7 +225,9 @@ func (ld *loader) run(files []string) (*Frame, *LoadReport, error) {
 				ld.mu.Lock()
 				ld.results = append(ld.results, res)
 				ld.mu.Unlock()
-				ld.pool <- j.buf[:0]
+				if j.pq == nil {
+					ld.pool <- j.buf[:0]
+				}
 				ld.inflight.Done()
 			}
 		}()
@@ -224,6 +235,9 @@ func (ld *loader) run(files []string) (*Frame, *LoadReport, error) {
 	ld.readErr = ld.read(jobs)
 	close(jobs)
 	wg.Wait()
+	for _, c := range ld.closers {
+		c.Close()
+	}
 	return ld.finish()
 }
 

@@ -19,9 +19,10 @@ type worker struct {
 	hbuf     []byte
 }
 
-func (w *worker) process(j *job) *chunkResult {
+// startChunk readies the worker's maps for a chunk and returns its empty
+// result.
+func (w *worker) startChunk(j *job) *chunkResult {
 	ld := w.ld
-	plan := j.plan
 	res := &chunkResult{seq: j.seq, file: j.file, slot0: j.slot0, nslots: j.nslots,
 		badCells: make([]int, len(ld.cols)), catDicts: make([][]string, ld.ncat)}
 	if w.classMap == nil {
@@ -42,6 +43,14 @@ func (w *worker) process(j *job) *chunkResult {
 		clear(m)
 	}
 	clear(w.hbuf)
+	return res
+}
+
+// process parses a chunk of CSV records.
+func (w *worker) process(j *job) *chunkResult {
+	res := w.startChunk(j)
+	ld := w.ld
+	plan := j.plan
 	st := &ld.store
 	s := recordScanner{data: j.data}
 	for {
@@ -61,7 +70,7 @@ func (w *worker) process(j *job) *chunkResult {
 				Msg: fmt.Sprintf("%d fields, but the header has %d (ragged row)", len(fields), len(plan.ops))}
 			break
 		}
-		if err := w.row(plan, fields, j.slot0+rel, line, res, st); err != nil {
+		if err := row(w, plan, csvCells{fields}, j.slot0+rel, line, res, st); err != nil {
 			res.err = err
 			break
 		}
@@ -69,26 +78,60 @@ func (w *worker) process(j *job) *chunkResult {
 	return res
 }
 
-func (w *worker) row(plan *filePlan, fields [][]byte, slot, line int, res *chunkResult, st *slotStore) error {
+// cells is one record as the parser sees it: the fields of a CSV record or
+// the values of a Parquet row. The type parameter of row keeps the CSV path
+// free of dynamic calls.
+type cells interface {
+	// number returns cell j as a number, or the kind of bad value.
+	number(j int) (float64, badKind)
+	// text returns cell j as text.
+	text(j int) []byte
+	// time returns cell j in Unix nanoseconds when the source types it as a
+	// timestamp; ok is false when it must be parsed from text.
+	time(j int) (ns int64, ok bool)
+}
+
+// csvCells are a CSV record's fields.
+type csvCells struct{ fields [][]byte }
+
+func (c csvCells) number(j int) (float64, badKind) { return parseNumber(c.fields[j]) }
+func (c csvCells) text(j int) []byte               { return c.fields[j] }
+func (c csvCells) time(int) (int64, bool)          { return 0, false }
+
+// at sets where an error is: the 1-based line of a CSV file or row of a
+// Parquet file.
+func (p *filePlan) at(where int, e *Error) *Error {
+	e.File = p.name
+	if p.parquet {
+		e.Row = where
+	} else {
+		e.Line = where
+	}
+	return e
+}
+
+// row parses one record into slot. where is its line (CSV) or row
+// (Parquet) for errors.
+func row[C cells](w *worker, plan *filePlan, c C, slot, where int, res *chunkResult, st *slotStore) error {
 	ld := w.ld
 	policy := ld.opts.BadValues
 	width := st.width
 	x := st.x[slot*width : (slot+1)*width]
 	bad := false
-	for j, f := range fields {
+	for j := range plan.ops {
 		op := &plan.ops[j]
 		switch op.role {
 		case roleIgnore:
 			if op.dedupe {
-				w.hashText(op.key, f)
+				w.hashText(op.key, c.text(j))
 			}
 		case roleFeature, roleCheck:
-			v, k := parseNumber(f)
+			v, k := c.number(j)
 			if k != badNone {
 				res.badCells[op.col]++
 				switch policy {
 				case BadError:
-					return ld.badValueError(plan, line, op.col, f, k.expected())
+					return ld.badValueError(plan, where, op.col, c.text(j), k.expected())
 				case BadZero:
 					res.zeroed++
 				default:
@@ -103,34 +146,36 @@ func (w *worker) row(plan *filePlan, fields [][]byte, slot, line int, res *chunk
 				binary.LittleEndian.PutUint64(w.hbuf[op.key:], math.Float64bits(v))
 			}
 		case roleCategorical:
+			f := c.text(j)
 			x[op.out] = float32(w.category(op.cat, f, res))
 			if op.dedupe {
 				w.hashText(op.key, f)
 			}
 		case roleLabel:
-			v, k := parseNumber(f)
+			v, k := c.number(j)
 			if k == badMissing || k == badInfinite {
 				res.badCells[op.col]++
 				if policy != BadDrop {
-					return ld.badValueError(plan, line, op.col, f, "a label (0 or 1); "+policy.String()+" cannot fill a missing label")
+					return ld.badValueError(plan, where, op.col, c.text(j), "a label (0 or 1); "+policy.String()+" cannot fill a missing label")
 				}
 				bad = true
 				continue
 			}
 			if k != badNone || (v != 0 && v != 1) {
-				return &Error{Kind: ErrLabel, File: plan.name, Line: line, Column: ld.cols[op.col].name, Value: string(f),
-					Msg: fmt.Sprintf("label %s: expected 0 or 1 (is %s the right profile?)", quote(string(f)), ld.prof.Name)}
+				f := c.text(j)
+				return plan.at(where, &Error{Kind: ErrLabel, Column: ld.cols[op.col].name, Value: string(f),
+					Msg: fmt.Sprintf("label %s: expected 0 or 1 (is %s the right profile?)", quote(string(f)), ld.prof.Name)})
 			}
 			st.lab[slot] = int8(v)
 			if op.dedupe {
 				binary.LittleEndian.PutUint64(w.hbuf[op.key:], math.Float64bits(v))
 			}
 		case roleClass:
-			f = trimSpace(f)
+			f := trimSpace(c.text(j))
 			if isMissingText(f) {
 				res.badCells[op.col]++
 				if policy != BadDrop {
-					return ld.badValueError(plan, line, op.col, f, "a class name; "+policy.String()+" cannot fill a missing class")
+					return ld.badValueError(plan, where, op.col, f, "a class name; "+policy.String()+" cannot fill a missing class")
 				}
 				bad = true
 				continue
@@ -138,8 +183,8 @@ func (w *worker) row(plan *filePlan, fields [][]byte, slot, line int, res *chunk
 			code, ok := w.classMap[string(f)]
 			if !ok {
 				if !utf8.Valid(f) {
-					return &Error{Kind: ErrLabel, File: plan.name, Line: line, Column: ld.cols[op.col].name, Value: string(f),
-						Msg: fmt.Sprintf("class name %s is not valid UTF-8 (the file's encoding is not UTF-8?)", quote(string(f)))}
+					return plan.at(where, &Error{Kind: ErrLabel, Column: ld.cols[op.col].name, Value: string(f),
+						Msg: fmt.Sprintf("class name %s is not valid UTF-8 (the file's encoding is not UTF-8?)", quote(string(f)))})
 				}
 				code = int32(len(res.classDict))
 				name := string(f)
@@ -151,19 +196,24 @@ func (w *worker) row(plan *filePlan, fields [][]byte, slot, line int, res *chunk
 				w.hashText(op.key, f)
 			}
 		case roleTimestamp:
+			if t, ok := c.time(j); ok {
+				st.ts[slot] = t
+				continue
+			}
+			f := c.text(j)
 			if isMissingText(f) {
 				res.badCells[op.col]++
 				if policy != BadDrop {
-					return ld.badValueError(plan, line, op.col, f, "a timestamp; "+policy.String()+" cannot fill a missing timestamp")
+					return ld.badValueError(plan, where, op.col, f, "a timestamp; "+policy.String()+" cannot fill a missing timestamp")
 				}
 				bad = true
 				continue
 			}
 			t, ok := w.ts.parse(f)
 			if !ok {
-				return &Error{Kind: ErrTimestamp, File: plan.name, Line: line, Column: ld.cols[op.col].name, Value: string(f),
+				return plan.at(where, &Error{Kind: ErrTimestamp, Column: ld.cols[op.col].name, Value: string(f),
 					Msg: fmt.Sprintf("timestamp %s matches none of the layouts %s (profile %s)",
-						quote(string(f)), quoteList(ld.prof.TimestampLayouts), ld.prof.Name)}
+						quote(string(f)), quoteList(ld.prof.TimestampLayouts), ld.prof.Name)})
 			}
 			st.ts[slot] = t
 		}
@@ -199,8 +249,8 @@ func (w *worker) category(cat int32, f []byte, res *chunkResult) int32 {
 	return code
 }
 
-func (ld *loader) badValueError(plan *filePlan, line int, col int32, f []byte, expected string) error {
-	return &Error{Kind: ErrBadValue, File: plan.name, Line: line, Column: ld.cols[col].name, Value: string(f),
+func (ld *loader) badValueError(plan *filePlan, where int, col int32, f []byte, expected string) error {
+	return plan.at(where, &Error{Kind: ErrBadValue, Column: ld.cols[col].name, Value: string(f),
 		Policy: ld.opts.BadValues,
-		Msg:    fmt.Sprintf("bad value %s: expected %s (bad-value policy %s)", quote(string(f)), expected, ld.opts.BadValues)}
+		Msg:    fmt.Sprintf("bad value %s: expected %s (bad-value policy %s)", quote(string(f)), expected, ld.opts.BadValues)})
 }

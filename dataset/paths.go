@@ -70,13 +70,13 @@ func ExpandPaths(paths []string) ([]string, error) {
 		var names []string
 		for _, e := range ents {
 			n := strings.ToLower(e.Name())
-			if !e.IsDir() && (strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".csv.gz")) {
+			if !e.IsDir() && (strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".csv.gz") || strings.HasSuffix(n, ".parquet")) {
 				names = append(names, filepath.Join(p, e.Name()))
 			}
 		}
 		sort.Strings(names)
 		if len(names) == 0 {
-			return nil, &Error{Kind: ErrRead, File: p, Msg: "directory holds no .csv or .csv.gz file"}
+			return nil, &Error{Kind: ErrRead, File: p, Msg: "directory holds no .csv, .csv.gz or .parquet file"}
 		}
 		for _, f := range names {
 			if err := add(f); err != nil {
@@ -93,6 +93,9 @@ func ReadHeader(path string) ([]string, error) {
 	files, err := ExpandPaths([]string{path})
 	if err != nil {
 		return nil, err
+	}
+	if isParquet(files[0]) {
+		return parquetHeader(files[0])
 	}
 	rc, err := openData(files[0])
 	if err != nil {

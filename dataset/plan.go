@@ -39,8 +39,9 @@ type fieldOp struct {
 }
 
 type filePlan struct {
-	name string
-	ops  []fieldOp
+	name    string
+	ops     []fieldOp
+	parquet bool // errors name rows, not lines
 }
 
 // inputCol is a parse-matrix column: a numeric input or a categorical code.
@@ -242,7 +243,10 @@ func (ld *loader) makePlan(name string, header []string, dups []dupName) error {
 			}
 		}
 	}
-	screen := screenFile(name, len(header))
+	screen := ld.screen
+	if screen == nil {
+		screen = screenFile(name, len(header))
+	}
 	textOut := func(i int, h, why string) {
 		ld.warnings = append(ld.warnings, Warning{Kind: WarnTextColumn, Column: h,
 			Message: fmt.Sprintf("column %s is not %s: %s; left out", quote(h), why, screen.why(i))})

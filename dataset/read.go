@@ -10,6 +10,7 @@ import (
 )
 
 type job struct {
+	pq     *parquetJob // a Parquet row group; nil for a CSV chunk
 	seq    int
 	file   int
 	buf    []byte // returned to the pool after use
@@ -96,6 +97,9 @@ func (ld *loader) read(jobs chan<- *job) error {
 	var plainBytes, gzBytes int64
 	for _, f := range ld.files {
 		if st, err := os.Stat(f); err == nil {
+			if strings.HasSuffix(strings.ToLower(f), ".parquet") {
+				continue // Parquet files size the store from their row counts
+			}
 			if strings.HasSuffix(strings.ToLower(f), ".gz") {
 				gzBytes += st.Size()
 			} else {
@@ -107,6 +111,12 @@ func (ld *loader) read(jobs chan<- *job) error {
 	for fi, name := range ld.files {
 		if int64(seq) > ld.errSeq.Load() {
 			return nil
+		}
+		if isParquet(name) {
+			if err := ld.readParquet(fi, name, jobs, &seq); err != nil {
+				return fail(err)
+			}
+			continue
 		}
 		rc, err := openData(name)
 		if err != nil {
