@@ -121,7 +121,7 @@ func TestResolveProfile(t *testing.T) {
 	if p, why, err := ResolveProfile("netflow", nil); err != nil || p.Name != "netflow" || !strings.Contains(why, "named") {
 		t.Errorf("by name: %v %q %v", p, why, err)
 	}
-	if got := ProfileNames(); !reflect.DeepEqual(got, []string{"cic_ids_2017", "cic_ton_iot", "cicids2017_improved", "netflow", "ton_iot_network"}) {
+	if got := ProfileNames(); !reflect.DeepEqual(got, []string{"cic_ids_2017", "cic_ton_iot", "cicids2017_improved", "netflow", "netflow_v3", "ton_iot_network"}) {
 		t.Errorf("ProfileNames = %q", got)
 	}
 	for _, n := range ProfileNames() {

@@ -41,6 +41,10 @@ type Config struct {
 	SortTimestamp   bool
 	Dedupe          bool
 	BadValues       string // "drop", "zero" or "error"
+	// Drop and Features are dataset.LoadOptions.Drop and Features: columns
+	// to leave out, or the only input columns.
+	Drop, Features []string
+	LabelCase      string // "keep" (or "") or "fold": dataset.LoadOptions.LabelCase
 
 	Device       string // cpu, gpu, gpu:N or a TF device string
 	StrictDevice bool
@@ -122,6 +126,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--device: %v", err)
 	}
 	if _, err := badValuePolicy(c.BadValues); err != nil {
+		return err
+	}
+	if _, err := dataset.ParseLabelCase(c.LabelCase); err != nil {
 		return err
 	}
 	if c.WeightsDir == "" || c.ResultsDir == "" {

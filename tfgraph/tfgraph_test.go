@@ -392,8 +392,10 @@ func TestResolveDeviceFallsBackOrFails(t *testing.T) {
 	if err != nil || d != "/device:CPU:0" || !strings.Contains(warn, "/device:GPU:63 is not available") {
 		t.Fatalf("gpu:63 non-strict: %q %q %v", d, warn, err)
 	}
-	if _, _, err = ResolveDevice("gpu:63", true, devs); err == nil || !strings.Contains(err.Error(), "strict") {
-		t.Fatalf("gpu:63 strict: %v", err)
+	_, _, err = ResolveDevice("gpu:63", true, devs)
+	var de *DeviceError
+	if !errors.As(err, &de) || de.Device != "/device:GPU:63" || strings.Contains(err.Error(), "--") {
+		t.Fatalf("gpu:63 strict: want a *DeviceError naming no flag, got %v", err)
 	}
 }
 

@@ -46,15 +46,7 @@ func prepare(args []string) error {
 		return fmt.Errorf("prepare: %s exists", *out)
 	}
 	paths := strings.Split(*data, ",")
-	files, err := dataset.ExpandPaths(paths)
-	if err != nil {
-		return err
-	}
-	header, err := dataset.ReadHeader(files[0])
-	if err != nil {
-		return err
-	}
-	prof, _, err := dataset.ResolveProfile(*profile, header)
+	prof, _, err := dataset.ProfileFor(*profile, paths)
 	if err != nil {
 		return err
 	}
