@@ -44,7 +44,7 @@ Example (the seed run on a CIC-ToN-IoT CSV):
   tfnids train --data CIC-ToN-IoT.csv --profile cic_ton_iot --models cnn,lstm,gru`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "data", Aliases: []string{"d"}, Required: true, Usage: "CSV files (plain or .gz), directories or globs; concatenated in name order"},
-			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "dataset profile: a built-in name (see `tfnids dataset describe --help`), a YAML/JSON file, or auto"},
+			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "dataset profile: a built-in name (listed by 'tfnids dataset describe --help'), a YAML/JSON file, or auto"},
 			&cli.StringFlag{Name: "name", Usage: "dataset name used in output paths and results (default: the profile's name)"},
 			&cli.StringFlag{Name: "models", Value: strings.Join(d.Models, ","), Usage: "comma-separated models to train: cnn, lstm, gru, dense"},
 			&cli.StringFlag{Name: "cv", Value: d.CV, Usage: "cross-validation: timeseries (sklearn TimeSeriesSplit), stratified (shuffled StratifiedKFold), kfold, or none (last --test-split of the rows)"},
@@ -72,7 +72,7 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 			&cli.StringFlag{Name: "results-dir", Value: d.ResultsDir, Usage: "results root"},
 			&cli.StringFlag{Name: "export", Usage: "also export every trained model as a SavedModel under this base directory"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue the interrupted run with the same flags from its last complete epoch"},
-			&cli.StringFlag{Name: "cluster", Usage: "train on TensorFlow workers started with `tfnids worker`: " + cluster.Usage + " (see docs/cluster.md)"},
+			&cli.StringFlag{Name: "cluster", Usage: "train on the TensorFlow workers (started with 'tfnids worker') of the cluster `SPEC`: " + cluster.Usage + " (see docs/cluster.md)"},
 			&cli.StringFlag{Name: "strategy", Value: cluster.Folds, Usage: "with --cluster: folds (each (fold, model) on one worker, several at once) or replicas (one pair at a time, a tower per worker, gradients averaged)"},
 			&cli.DurationFlag{Name: "cluster-timeout", Value: cluster.DefaultTimeout, Usage: "with --cluster: how long a call may wait for a worker before the worker counts as lost"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output (warnings still show)"},
