@@ -48,6 +48,8 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	rec := &warnRecorder{Observer: obs}
+	obs = rec
 	policy, _ := badValuePolicy(cfg.BadValues)
 
 	header, err := firstHeader(cfg.Data)
@@ -196,12 +198,13 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 			jobs = append(jobs, &job{fold: foldNo, folds: len(folds), kind: kind, mc: mc, data: prep[k]})
 		}
 	}
-	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, out: out, weightsRoot: weightsRoot,
+	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, warnings: rec, out: out, weightsRoot: weightsRoot,
 		frame: frame, profile: prof, numClasses: numClasses}
 	if err := sched.run(ctx, jobs, slots); err != nil {
 		return out, err
 	}
 	res.Finish(time.Now())
+	rec.flush(res)
 	path, err := report.WriteResults(cfg.ResultsDir, res, st.Start)
 	if err != nil {
 		return out, err

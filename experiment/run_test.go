@@ -285,3 +285,46 @@ func TestTwoSlotsEqualOneSlot(t *testing.T) {
 		t.Errorf("results record the pairs ran on %v, want both slots", ranOn)
 	}
 }
+
+// Every warning the console shows is saved in the results file, among them
+// the one about the seed LSTM's l1(0.01) penalty (issue 15).
+func TestWarningsAreSavedInResults(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	cfg.Models = []string{"lstm"}
+	cfg.Epochs = 1
+	obs := &quietObserver{}
+	out, err := Run(context.Background(), cfg, obs, []string{"test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out.ResultsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.warnings) == 0 {
+		t.Fatal("the run printed no warning")
+	}
+	for _, w := range obs.warnings {
+		found := false
+		for _, s := range file.Warnings {
+			found = found || s == strings.TrimSpace(w)
+		}
+		if !found {
+			t.Errorf("warning %q printed but not in the results' %q", w, file.Warnings)
+		}
+	}
+	l1 := false
+	for _, s := range file.Warnings {
+		l1 = l1 || strings.Contains(s, "l1(0.01)")
+	}
+	if !l1 {
+		t.Errorf("results warnings %q lack the LSTM l1(0.01) warning", file.Warnings)
+	}
+}

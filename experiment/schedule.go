@@ -65,6 +65,7 @@ type scheduler struct {
 	st          *runState
 	res         *report.Results
 	obs         Observer
+	warnings    *warnRecorder // flushed into res before every write
 	out         *Outcome
 	weightsRoot string
 	frame       *dataset.Frame
@@ -207,6 +208,7 @@ func (s *scheduler) run(ctx context.Context, jobs []*job, slots []Slot) error {
 	if firstErr != nil {
 		if errors.Is(firstErr, ErrInterrupted) || ctx.Err() != nil {
 			s.mu.Lock()
+			s.warnings.flush(s.res)
 			_, werr := report.WriteResults(s.cfg.ResultsDir, s.res, s.st.Start)
 			s.mu.Unlock()
 			if werr != nil {
@@ -261,6 +263,7 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 		s.out.Exports = append(s.out.Exports, ev.exported)
 	}
 	s.st.finish(j.fold, name)
+	s.warnings.flush(s.res)
 	if _, err := report.WriteResults(s.cfg.ResultsDir, s.res, s.st.Start); err != nil {
 		return err
 	}
