@@ -24,10 +24,22 @@ type Config struct {
 
 	Epochs      int
 	BatchSize   int
-	Patience    int // early stopping on the training loss; 0 disables it
+	Patience    int // early stopping on Monitor; 0 disables it
 	RestoreBest bool
-	SeqLen      int
-	Binary      bool // false: multi-class (the seed's configuration)
+	// Monitor is the loss early stopping watches: "loss" (the seed's, the
+	// training loss) or "val_loss" (the test rows' inference-mode loss,
+	// which needs Validation; it lets the test rows choose the epoch).
+	Monitor string
+	// Validation evaluates the fold's test rows in inference mode after
+	// every epoch (Keras' validation_data): val_loss and val_accuracy in
+	// the history. It does not change training unless Monitor is val_loss.
+	Validation bool
+	// BNRecalibrate re-estimates the batch-norm moving statistics over the
+	// training rows after training (builders.Model.RecalibrateBatchNorm)
+	// and records the effect on the test rows.
+	BNRecalibrate bool
+	SeqLen        int
+	Binary        bool // false: multi-class (the seed's configuration)
 	// ShuffleWindows shuffles the order of the recurrent models' windows
 	// every epoch (on by default). The seed fed them in time order
 	// (shuffle=False), which on time-sorted data makes each batch a single
@@ -71,6 +83,7 @@ func Defaults() Config {
 	return Config{
 		Profile: "auto", Models: []string{"cnn"}, CV: "timeseries", Splits: 5, TestSplit: 0.2,
 		Epochs: 30, BatchSize: 256, Patience: 10, SeqLen: 3, SortTimestamp: true, ShuffleWindows: true,
+		Monitor: "loss", Validation: true,
 		BadValues: "drop", Device: "cpu", Seed: 42,
 		WeightsDir: "models/weights", ResultsDir: "results",
 	}
@@ -111,6 +124,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Patience < 0 {
 		return fmt.Errorf("--patience: %d; must be >= 0 (0 disables early stopping)", c.Patience)
+	}
+	switch c.Monitor {
+	case "", "loss":
+	case "val_loss":
+		if !c.Validation {
+			return fmt.Errorf("--monitor val_loss needs the validation pass (drop --validation=false)")
+		}
+	default:
+		return fmt.Errorf("--monitor: unknown value %q (loss or val_loss)", c.Monitor)
 	}
 	if c.LSTML1 != nil && !(*c.LSTML1 >= 0) {
 		return fmt.Errorf("--lstm-l1: %v; must be >= 0", *c.LSTML1)

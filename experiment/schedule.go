@@ -256,6 +256,10 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 	defer s.mu.Unlock()
 	s.res.AddFold(name, j.fold, ev.eval, ev.predictSeconds, ev.epochs)
 	s.res.SetTrainInfo(name, j.fold, len(ev.epochs), ev.trainSeconds)
+	s.res.SetCalibration(name, ev.calibration)
+	if ev.bn != nil {
+		s.res.SetBNRecalibration(name, j.fold, *ev.bn)
+	}
 	if slot.Name != "local" {
 		s.res.SetRanOn(name, j.fold, slot.Name)
 	}

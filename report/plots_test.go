@@ -93,6 +93,14 @@ func TestPlotHistory(t *testing.T) {
 	}
 	b, _ := os.ReadFile(p)
 	checkSVG(t, b, "training loss", "training accuracy", "fold 1", "fold 2")
+	// With validation curves (inference mode on the test rows) the titles
+	// say which line is which.
+	folds[1].Epochs[0].Validated, folds[1].Epochs[0].ValLoss, folds[1].Epochs[0].ValAccuracy = true, 1.5, 0.5
+	if err := PlotHistory(p, "cnn", folds); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(p)
+	checkSVG(t, b, "val_loss", "val_accuracy", "dashed")
 	if err := PlotHistory(filepath.Join(dir, "h.png"), "x", folds); err != nil {
 		t.Fatal(err)
 	}

@@ -92,8 +92,12 @@ func (v *progressView) Epoch(fold int, model string, e builders.EpochStats) {
 		v.bar.Finish()
 		v.bar = nil
 	}
-	v.printf("  fold %d/%d %s epoch %d/%d - %.1fs - loss %.4f - accuracy %.4f - %.0f samples/s\n",
-		fold, v.folds, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, e.SamplesPerSec)
+	val := ""
+	if e.Validated {
+		val = fmt.Sprintf(" - val_loss %.4f - val_accuracy %.4f", e.ValLoss, e.ValAccuracy)
+	}
+	v.printf("  fold %d/%d %s epoch %d/%d - %.1fs - loss %.4f - accuracy %.4f%s - %.0f samples/s\n",
+		fold, v.folds, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, val, e.SamplesPerSec)
 }
 
 func (v *progressView) ModelDone(fold int, model string, e *report.Evaluation, predictSeconds float64) {

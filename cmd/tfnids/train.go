@@ -52,8 +52,11 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 			&cli.Float64Flag{Name: "test-split", Value: d.TestSplit, Usage: "test share with --cv none"},
 			&cli.IntFlag{Name: "epochs", Value: d.Epochs, Usage: "maximum epochs per fold and model"},
 			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, Usage: "examples per gradient step"},
-			&cli.IntFlag{Name: "patience", Value: d.Patience, Usage: "stop after this many epochs without a lower training loss (0: never stop early)"},
+			&cli.IntFlag{Name: "patience", Value: d.Patience, Usage: "stop after this many epochs without a lower --monitor loss (0: never stop early)"},
 			&cli.BoolFlag{Name: "restore-best", Usage: "after early stopping, evaluate the weights of the best epoch (the seed keeps the last)"},
+			&cli.StringFlag{Name: "monitor", Value: d.Monitor, Usage: "what early stopping watches: loss (the training loss, the seed's) or val_loss (the test rows' inference-mode loss; lets the test rows pick the epoch)"},
+			&cli.BoolFlag{Name: "validation", Value: d.Validation, Usage: "after every epoch, evaluate the fold's test rows in inference mode (Keras validation_data): val_loss and val_accuracy in the history, the plots and the report"},
+			&cli.BoolFlag{Name: "bn-recalibrate", Usage: "after training, re-estimate the batch-norm moving mean and variance exactly over the training rows in inference mode (one pass per batch-norm layer); the effect on the test rows is recorded"},
 			&cli.IntFlag{Name: "seq-len", Value: d.SeqLen, Usage: "window length (consecutive flows) for lstm and gru"},
 			&cli.BoolFlag{Name: "shuffle-windows", Value: d.ShuffleWindows, Usage: "shuffle the order of lstm/gru windows every epoch (each window stays consecutive flows); --shuffle-windows=false feeds them in time order as the seed did, which on time-sorted attacks makes every batch one class and the model forget the rest"},
 			&cli.Float64Flag{Name: "lstm-l1", Value: 0.01, Usage: "l1 penalty rate on the LSTM's kernels and biases; the seed's 0.01 drives every LSTM weight to zero (in Keras too), 0 turns it off"},
@@ -94,6 +97,9 @@ func trainAction(c *cli.Context) error {
 	cfg.BatchSize = c.Int("batch-size")
 	cfg.Patience = c.Int("patience")
 	cfg.RestoreBest = c.Bool("restore-best")
+	cfg.Monitor = c.String("monitor")
+	cfg.Validation = c.Bool("validation")
+	cfg.BNRecalibrate = c.Bool("bn-recalibrate")
 	cfg.SeqLen = c.Int("seq-len")
 	cfg.ShuffleWindows = c.Bool("shuffle-windows")
 	if c.IsSet("lstm-l1") {
