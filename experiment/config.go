@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tfnids/tfnids/crossval"
@@ -63,6 +64,13 @@ type Config struct {
 	WeightsDir string
 	ResultsDir string
 	ExportDir  string // optional: export every trained model as a SavedModel here
+	// ExportBest, with ExportDir, exports only each model's best fold by
+	// this metric (one of ExportMetrics) instead of every fold.
+	ExportBest string
+	// Final, with ExportDir, trains each model once more on all rows after
+	// cross-validation and exports it (instead of every fold) as the next
+	// free version, the one TensorFlow Serving serves.
+	Final bool
 
 	Resume bool
 
@@ -145,6 +153,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := badValuePolicy(c.BadValues); err != nil {
 		return err
+	}
+	if (c.ExportBest != "" || c.Final) && c.ExportDir == "" {
+		return fmt.Errorf("--export-best and --final need --export DIR (where the SavedModels go)")
+	}
+	if c.ExportBest != "" && !slices.Contains(ExportMetrics, c.ExportBest) {
+		return fmt.Errorf("--export-best: unknown metric %q (%s)", c.ExportBest, strings.Join(ExportMetrics, ", "))
 	}
 	if c.WeightsDir == "" || c.ResultsDir == "" {
 		return fmt.Errorf("--weights-dir and --results-dir must not be empty")

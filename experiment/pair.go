@@ -28,6 +28,9 @@ type pair struct {
 	scaler      *dataset.MinMaxScaler
 	frame       *dataset.Frame
 	prog        *progress
+	// final marks the model trained on all rows after cross-validation
+	// (Config.Final): checkpoints under <model>/final, no evaluation.
+	final bool
 }
 
 // evaluated is what a finished pair hands back to the scheduler.
@@ -42,10 +45,24 @@ type evaluated struct {
 }
 
 // Dir is where the pair's checkpoints go:
-// <weights-dir>/<dataset>/<model-name>/fold-<k>.
+// <weights-dir>/<dataset>/<model-slug>/fold-<k> (or final), where the slug
+// is the seed's model name made shell-safe ("cnn mc  cnn-64-64" →
+// "cnn-mc-cnn-64-64"); results keep the seed's names.
 func (p *pair) dir() string {
-	return filepath.Join(p.weightsRoot, p.name, fmt.Sprintf("fold-%d", p.fold))
+	return filepath.Join(p.weightsRoot, ModelDir(p.name), p.foldDir())
 }
+
+func (p *pair) foldDir() string {
+	if p.final {
+		return "final"
+	}
+	return fmt.Sprintf("fold-%d", p.fold)
+}
+
+// ModelDir is the directory name of a model's checkpoints: its name with
+// every run of characters other than letters, digits, '.' and '_' turned
+// into one '-'.
+func ModelDir(name string) string { return report.Slug(name) }
 
 // CheckpointName is Keras' ModelCheckpoint pattern weights-{epoch:02d}-{loss:.4f}.
 func CheckpointName(epoch int, loss float64) string {
@@ -132,7 +149,7 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 	ev.epochs = epochs
 	ev.calibration = report.Calibrate(p.fold, probs, len(probs)/max(len(pred), 1), testLabels)
 	p.warnLossGap(epochs, bn, m.HasBatchNorm())
-	if p.cfg.ExportDir != "" {
+	if p.cfg.ExportDir != "" && p.cfg.ExportBest == "" && !p.cfg.Final {
 		ev.exported, err = p.export(m, last)
 		return ev, err
 	}

@@ -76,6 +76,9 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 			rep.RowsRead, rep.DroppedBadValues, cfg.BadValues, rep.DroppedDuplicates)}
 	}
 	if cfg.Name == "" {
+		cfg.Name = DataName(cfg.Data)
+	}
+	if cfg.Name == "" {
 		cfg.Name = prof.Name
 	}
 	numClasses := len(frame.ClassNames)
@@ -202,6 +205,20 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		frame: frame, profile: prof, numClasses: numClasses}
 	if err := sched.run(ctx, jobs, slots); err != nil {
 		return out, err
+	}
+	if cfg.ExportBest != "" {
+		e, err := exportBest(cfg, res, weightsRoot, slots[0])
+		out.Exports = append(out.Exports, e...)
+		if err != nil {
+			return out, err
+		}
+	}
+	if cfg.Final {
+		e, err := trainFinal(ctx, cfg, sched, slots[0])
+		out.Exports = append(out.Exports, e...)
+		if err != nil {
+			return out, err
+		}
 	}
 	res.Finish(time.Now())
 	rec.flush(res)

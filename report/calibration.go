@@ -146,3 +146,15 @@ func sumCalibration(folds []FoldCalibration) []CalibrationBin {
 	}
 	return out
 }
+
+// ExportInfo records a SavedModel a run exported beyond the per-fold ones:
+// which model, from what (a fold or the final model), why, and where.
+type ExportInfo struct {
+	Model  string `json:"model"`
+	Source string `json:"source"`
+	Why    string `json:"why"`
+	Dir    string `json:"dir"`
+}
+
+// AddExport records an export.
+func (r *Results) AddExport(e ExportInfo) { r.Exports = append(r.Exports, e) }

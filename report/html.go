@@ -222,6 +222,9 @@ func buildPage(r *Results) *htmlPage {
 	if r.WallSeconds > 0 {
 		add("wall time", fmtSeconds(Float(r.WallSeconds)))
 	}
+	for _, e := range r.Exports {
+		add("exported "+e.Source, fmt.Sprintf("%s: %s → %s", e.Model, e.Why, e.Dir))
+	}
 	add("tfnids", r.TfnidsVersion)
 	add("TensorFlow", r.TensorFlowVersion)
 	add("command", strings.Join(r.CommandLine, " "))

@@ -74,6 +74,8 @@ type Results struct {
 	// Warnings are messages the reader should see, e.g. classes that occur
 	// in a test fold but in none of its training rows.
 	Warnings []string
+	// Exports lists the models chosen for shipping (--export-best, --final).
+	Exports []ExportInfo
 }
 
 // ModelResults holds one model's per-fold entries; every list is sorted by
@@ -286,6 +288,7 @@ type resultsJSON struct {
 	LabelNames               []string               `json:"label_names"`
 	Splits                   []SplitInfo            `json:"splits"`
 	Warnings                 []string               `json:"warnings"`
+	Exports                  []ExportInfo           `json:"exports,omitempty"`
 }
 
 // SeedKeys are the seed's top-level keys, in its order.
@@ -330,6 +333,7 @@ func (r Results) MarshalJSON() ([]byte, error) {
 		LabelNames:               nonNil(r.LabelNames),
 		Splits:                   nonNil(r.Splits),
 		Warnings:                 nonNil(r.Warnings),
+		Exports:                  r.Exports,
 	}
 	if !r.Start.IsZero() {
 		j.Start = r.Start.Format(time.RFC3339Nano)
@@ -378,6 +382,7 @@ func (r *Results) UnmarshalJSON(b []byte) error {
 		LabelNames:               j.LabelNames,
 		Splits:                   j.Splits,
 		Warnings:                 j.Warnings,
+		Exports:                  j.Exports,
 	}
 	if j.AverageAcc.vals != nil {
 		r.AverageAcc = make(map[string]float64, len(j.AverageAcc.vals))
