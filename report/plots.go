@@ -433,7 +433,7 @@ func calibrationPlot(title string, folds []FoldCalibration) (*plot.Plot, error) 
 	p.Add(diag, line, points, lab)
 	p.Legend.Add("perfectly calibrated", diag)
 	p.Legend.Add("model (numbers: examples in the bin)", line, points)
-	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.Top, p.Legend.Left = false, false // bottom right: empty for any useful model
 	return p, nil
 }
 
