@@ -29,10 +29,13 @@ build: setup
 vet: setup
 	go vet ./...
 
-# The test command the README names and CI runs.
+# The test command the README names and CI runs. internal/testsum runs
+# `go test -json`, prints failed tests' output and every skipped test with
+# its reason, and ends with "tests: N passed, N failed, N skipped"; it exits
+# non-zero when anything failed.
 test: setup
 	go vet ./...
-	go test $(GO_TEST_FLAGS) ./...
+	go run ./internal/testsum $(GO_TEST_FLAGS) ./...
 
 # The main job on bundled real data (testdata/): train, evaluate, report.
 demo: build

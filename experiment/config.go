@@ -54,6 +54,10 @@ type Config struct {
 	SortTimestamp   bool
 	Dedupe          bool
 	BadValues       string // "drop", "zero" or "error"
+	// Drop and Features are dataset.LoadOptions.Drop and Features: columns
+	// to leave out, or the only input columns.
+	Drop, Features []string
+	LabelCase      string // "keep" (or "") or "fold": dataset.LoadOptions.LabelCase
 
 	Device       string // cpu, gpu, gpu:N or a TF device string
 	StrictDevice bool
@@ -159,6 +163,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ExportBest != "" && !slices.Contains(ExportMetrics, c.ExportBest) {
 		return fmt.Errorf("--export-best: unknown metric %q (%s)", c.ExportBest, strings.Join(ExportMetrics, ", "))
+	}
+	if _, err := dataset.ParseLabelCase(c.LabelCase); err != nil {
+		return err
 	}
 	if c.WeightsDir == "" || c.ResultsDir == "" {
 		return fmt.Errorf("--weights-dir and --results-dir must not be empty")

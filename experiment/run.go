@@ -51,18 +51,16 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	rec := &warnRecorder{Observer: obs}
 	obs = rec
 	policy, _ := badValuePolicy(cfg.BadValues)
+	labelCase, _ := dataset.ParseLabelCase(cfg.LabelCase)
 
-	header, err := firstHeader(cfg.Data)
-	if err != nil {
-		return nil, &DataError{err}
-	}
-	prof, why, err := dataset.ResolveProfile(cfg.Profile, header)
+	prof, why, err := dataset.ProfileFor(cfg.Profile, cfg.Data)
 	if err != nil {
 		return nil, &DataError{err}
 	}
 	frame, rep, err := dataset.Load(cfg.Data, dataset.LoadOptions{
 		Profile: prof, BadValues: policy, Dedupe: cfg.Dedupe, SortByTimestamp: cfg.SortTimestamp,
 		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures,
+		Drop: cfg.Drop, Features: cfg.Features, LabelCase: labelCase,
 	})
 	if err != nil {
 		return nil, &DataError{err}
@@ -72,7 +70,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	}
 	obs.Loaded(frame, rep)
 	if frame.Rows == 0 {
-		return nil, &DataError{fmt.Errorf("no rows left to train on: %d read, %d dropped for bad values (--bad-values %s), %d duplicates dropped; `tfnids dataset describe` shows which columns",
+		return nil, &DataError{fmt.Errorf("no rows left to train on: %d read, %d dropped for bad values (bad-value policy %s), %d duplicates dropped",
 			rep.RowsRead, rep.DroppedBadValues, cfg.BadValues, rep.DroppedDuplicates)}
 	}
 	if cfg.Name == "" {
@@ -256,14 +254,6 @@ func examplesFor(kind string, seqLen int, train, test *dataset.Frame) (trainEx, 
 		return nil, nil, nil, fmt.Errorf("test windows: %w", err)
 	}
 	return trw, tew, test.Labels[seqLen-1:], nil
-}
-
-func firstHeader(paths []string) ([]string, error) {
-	files, err := dataset.ExpandPaths(paths)
-	if err != nil {
-		return nil, err
-	}
-	return dataset.ReadHeader(files[0])
 }
 
 // DataError marks a failure caused by the input data or profile (exit code 2

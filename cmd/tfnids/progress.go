@@ -80,6 +80,7 @@ func (v *progressView) Loaded(f *dataset.Frame, rep *dataset.LoadReport) {
 	if rep.ProfileWhy != "" {
 		v.printf("profile: %s\n", rep.ProfileWhy)
 	}
+	printWarnings(v.w, rep)
 }
 
 func (v *progressView) FoldStart(fold, folds, trainRows, testRows int) {

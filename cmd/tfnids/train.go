@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tfnids/tfnids/cluster"
+	"github.com/tfnids/tfnids/dataset"
 	"github.com/tfnids/tfnids/experiment"
 )
 
@@ -48,7 +49,7 @@ still written here, and the results record which task trained each fold (ran_on)
 
 Example (the seed run on a CIC-ToN-IoT CSV):
   tfnids train --data CIC-ToN-IoT.csv --profile cic_ton_iot --models cnn,lstm,gru`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "data", Aliases: []string{"d"}, Required: true, Usage: "CSV files (plain or .gz), directories or globs; concatenated in name order"},
 			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "dataset profile: a built-in name (listed by 'tfnids dataset describe --help'), a YAML/JSON file, or auto"},
 			&cli.StringFlag{Name: "name", Usage: "dataset name used in output paths and results (default: the first --data path's base name, e.g. CIC-ToN-IoT for CIC-ToN-IoT.csv)"},
@@ -87,7 +88,7 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 			&cli.StringFlag{Name: "strategy", Value: cluster.Folds, Usage: "with --cluster: folds (each (fold, model) on one worker, several at once) or replicas (one pair at a time, a tower per worker, gradients averaged)"},
 			&cli.DurationFlag{Name: "cluster-timeout", Value: cluster.DefaultTimeout, Usage: "with --cluster: how long a call may wait for a worker before the worker counts as lost"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output (warnings still show)"},
-		},
+		}, columnFlags()...),
 		Action: trainAction,
 	})
 }
@@ -130,6 +131,11 @@ func trainAction(c *cli.Context) error {
 	cfg.ExportBest = strings.ToLower(c.String("export-best"))
 	cfg.Final = c.Bool("final")
 	cfg.Resume = c.Bool("resume")
+	var cols dataset.LoadOptions
+	if err := columnOptions(c, &cols); err != nil {
+		return err
+	}
+	cfg.Drop, cfg.Features, cfg.LabelCase = cols.Drop, cols.Features, string(cols.LabelCase)
 	if err := cfg.Validate(); err != nil {
 		return usageErr("%v", err)
 	}
@@ -148,10 +154,13 @@ func trainAction(c *cli.Context) error {
 	}
 	if err != nil {
 		if experiment.IsDataError(err) {
-			return cli.Exit(err.Error(), exitUsage)
+			return cli.Exit(withHint(err), exitUsage)
 		}
 		if cfg.Slots != nil && experiment.IsUnavailable(err) {
 			return fmt.Errorf("%w\n(the checkpoints and partial results are complete: start the workers again and run the same command with --resume)", err)
+		}
+		if h := flagHint(err); h != "" {
+			return cli.Exit(err.Error()+h, exitFailure)
 		}
 		return err
 	}
