@@ -83,6 +83,13 @@ type htmlPage struct {
 
 type htmlBest struct {
 	Metric, Model, Anchor, Value, Better string
+	// Cells are every model's value, the best one marked.
+	Cells []htmlBestCell
+}
+
+type htmlBestCell struct {
+	Value string
+	Best  bool
 }
 
 type htmlModel struct {
@@ -415,11 +422,15 @@ func headline(models []htmlModel, seedFormat bool) []htmlBest {
 		if !mt.higher {
 			b.Better = "lower is better"
 		}
-		v := mt.get(models[best].Mean)
-		if strings.Contains(mt.name, "time") {
-			b.Value = fmtSeconds(v)
-		} else {
-			b.Value = fmtFloat(v, 4)
+		format := func(v Float) string {
+			if strings.Contains(mt.name, "time") {
+				return fmtSeconds(v)
+			}
+			return fmtFloat(v, 4)
+		}
+		b.Value = format(mt.get(models[best].Mean))
+		for i, m := range models {
+			b.Cells = append(b.Cells, htmlBestCell{Value: format(mt.get(m.Mean)), Best: i == best})
 		}
 		out = append(out, b)
 	}

@@ -240,3 +240,31 @@ func TestHTMLSeedFile(t *testing.T) {
 		t.Errorf("summary\n%s\nwant\n%s", s.String(), want)
 	}
 }
+
+// The page opens with the best model per metric, and shows validation
+// curves, the reliability diagram and the batch-norm table when the results
+// have them (issue 15).
+func TestHTMLHeadlineCalibrationAndBN(t *testing.T) {
+	r := sampleResults(t)
+	names := r.ModelNames()
+	m := r.Models[names[0]]
+	m.History[0].Epochs[0].Validated, m.History[0].Epochs[0].ValLoss, m.History[0].Epochs[0].ValAccuracy = true, 0.8, 0.6
+	r.SetCalibration(names[0], Calibrate(m.Scores[0].Fold, []float32{0.9, 0.1, 0.3, 0.7}, 2, []int32{0, 1}))
+	r.SetBNRecalibration(names[0], m.Scores[0].Fold, BNRecalibration{ValLossBefore: 0.818, ValLossAfter: 0.05,
+		MedianTopProbabilityBefore: 0.436, MedianTopProbabilityAfter: 0.99})
+	var b strings.Builder
+	if err := RenderHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	head := strings.Index(page, "Best model per metric")
+	if head < 0 || head > strings.Index(page, `id="summary"`) {
+		t.Fatal("no headline before the summary")
+	}
+	for _, want := range []string{`class="n best"`, "Training and validation curves", "Calibration", "reliability diagram",
+		"Batch-norm re-estimation", "0.8180", "0.4360"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
