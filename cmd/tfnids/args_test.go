@@ -183,3 +183,17 @@ func TestQuoteArgEscapesControlCharacters(t *testing.T) {
 		t.Errorf("quoteArg left control characters: %q", got)
 	}
 }
+
+func TestEscapeControl(t *testing.T) {
+	cases := map[string]string{
+		"plain name":            "plain name",
+		"Web Attack \ufffd XSS": "Web Attack \ufffd XSS", // printable: kept
+		"\x1b[31mEVIL\a":        `\x1b[31mEVIL\a`,
+		"a\rb\nc":               `a\rb\nc`,
+	}
+	for in, want := range cases {
+		if got := escapeControl(in); got != want {
+			t.Errorf("escapeControl(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

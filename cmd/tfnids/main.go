@@ -115,7 +115,7 @@ func run(args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "tfnids:", err)
+	fmt.Fprintln(os.Stderr, "tfnids:", escapeControl(err.Error()))
 	var ue *usageError
 	if errors.As(err, &ue) || isFlagError(err) {
 		return exitUsage

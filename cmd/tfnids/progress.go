@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -164,5 +166,27 @@ func (v *progressView) Warn(msg string) {
 	if v.bar != nil {
 		v.bar.Clear()
 	}
-	fmt.Fprintf(v.w, "warning: %s\n", strings.TrimSpace(msg))
+	fmt.Fprintf(v.w, "warning: %s\n", escapeControl(strings.TrimSpace(msg)))
 }
+
+// escapeControl writes control characters other than newline and tab
+// (from column or class names in the data: escape sequences, bells,
+// carriage returns) as Go escapes, so that a message cannot rewrite the
+// terminal.
+func escapeControl(s string) string {
+	if !strings.ContainsFunc(s, isEscaped) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isEscaped(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isEscaped(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }
