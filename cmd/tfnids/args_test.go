@@ -189,7 +189,7 @@ func TestEscapeControl(t *testing.T) {
 		"plain name":            "plain name",
 		"Web Attack \ufffd XSS": "Web Attack \ufffd XSS", // printable: kept
 		"\x1b[31mEVIL\a":        `\x1b[31mEVIL\a`,
-		"a\rb\nc":               `a\rb\nc`,
+		"a\rb\nc":               `a\rb` + "\nc", // newlines end the lines of multi-line errors
 	}
 	for in, want := range cases {
 		if got := escapeControl(in); got != want {
