@@ -197,3 +197,27 @@ func TestEscapeControl(t *testing.T) {
 		}
 	}
 }
+
+func TestFilterTFLog(t *testing.T) {
+	in := strings.Join([]string{
+		"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+		"I0000 00:00:1795990948.795756   21116 mlir_graph_optimization_pass.cc:401] MLIR V1 optimization pass is not enabled",
+		"2026-11-29 21:40:46.686064: I tensorflow/core/platform/cpu_feature_guard.cc:210] This TensorFlow binary is optimized",
+		"2026-11-29 21:40:46.686064: E tensorflow/core/framework/op_kernel.cc:1841] OP_REQUIRES failed",
+		"E0000 00:00:1795990948.795756   21116 some.cc:1] an error",
+		"panic: runtime error",
+		"",
+	}, "\n")
+	var out strings.Builder
+	filterTFLog(strings.NewReader(in), &out, 2)
+	want := "2026-11-29 21:40:46.686064: E tensorflow/core/framework/op_kernel.cc:1841] OP_REQUIRES failed\n" +
+		"E0000 00:00:1795990948.795756   21116 some.cc:1] an error\npanic: runtime error\n"
+	if out.String() != want {
+		t.Errorf("filtered:\n%s\nwant:\n%s", out.String(), want)
+	}
+	out.Reset()
+	filterTFLog(strings.NewReader(in), &out, 0)
+	if out.String() != in {
+		t.Errorf("level 0 dropped lines:\n%s", out.String())
+	}
+}

@@ -101,7 +101,9 @@ func shortUsageError(c *cli.Context, err error, isSubcommand bool) error {
 }
 
 func main() {
-	setTFLogLevel(tfLogLevel(os.Args, os.Getenv))
+	if code, supervised := tfLogs(tfLogLevel(os.Args, os.Getenv)); supervised {
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args))
 }
 
