@@ -15,7 +15,8 @@ import (
 type Config struct {
 	Data    []string // files, directories or globs
 	Profile string   // built-in name, YAML/JSON file, or "auto"
-	// Name names the dataset in paths and results; default: the profile's name.
+	// Name names the dataset in paths and results; default: the first data
+	// path's base name (DataName), else the profile's name.
 	Name string
 
 	Models    []string // "cnn", "lstm", "gru", "dense"
