@@ -8,7 +8,9 @@ export CGO_CFLAGS  := -I$(TFPREFIX)/include
 export CGO_LDFLAGS := -L$(TFPREFIX)/lib -Wl,-rpath,$(TFPREFIX)/lib
 export TFNIDS_ROOT := $(ROOT)
 export TFNIDS_PYTHON := $(ROOT)/.venv/bin/python
-export TF_CPP_MIN_LOG_LEVEL ?= 1
+# TensorFlow's info and warning lines stay hidden (tfnids -v shows them); set in the
+# environment because the library prints its first line while it loads.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 BIN       := $(ROOT)/bin/tfnids
 DEMO_OUT  := $(ROOT)/out/demo

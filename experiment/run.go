@@ -48,6 +48,8 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	rec := &warnRecorder{Observer: obs}
+	obs = rec
 	policy, _ := badValuePolicy(cfg.BadValues)
 	labelCase, _ := dataset.ParseLabelCase(cfg.LabelCase)
 
@@ -70,6 +72,9 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	if frame.Rows == 0 {
 		return nil, &DataError{fmt.Errorf("no rows left to train on: %d read, %d dropped for bad values (bad-value policy %s), %d duplicates dropped",
 			rep.RowsRead, rep.DroppedBadValues, cfg.BadValues, rep.DroppedDuplicates)}
+	}
+	if cfg.Name == "" {
+		cfg.Name = DataName(cfg.Data)
 	}
 	if cfg.Name == "" {
 		cfg.Name = prof.Name
@@ -194,12 +199,27 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 			jobs = append(jobs, &job{fold: foldNo, folds: len(folds), kind: kind, mc: mc, data: prep[k]})
 		}
 	}
-	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, out: out, weightsRoot: weightsRoot,
+	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, warnings: rec, out: out, weightsRoot: weightsRoot,
 		frame: frame, profile: prof, numClasses: numClasses}
 	if err := sched.run(ctx, jobs, slots); err != nil {
 		return out, err
 	}
+	if cfg.ExportBest != "" {
+		e, err := exportBest(cfg, res, weightsRoot, slots[0])
+		out.Exports = append(out.Exports, e...)
+		if err != nil {
+			return out, err
+		}
+	}
+	if cfg.Final {
+		e, err := trainFinal(ctx, cfg, sched, slots[0])
+		out.Exports = append(out.Exports, e...)
+		if err != nil {
+			return out, err
+		}
+	}
 	res.Finish(time.Now())
+	rec.flush(res)
 	path, err := report.WriteResults(cfg.ResultsDir, res, st.Start)
 	if err != nil {
 		return out, err

@@ -78,7 +78,7 @@ func TestRunWritesCheckpointsAndResults(t *testing.T) {
 	}
 	// One checkpoint per epoch, named like Keras' ModelCheckpoint, per fold.
 	pat := regexp.MustCompile(`^weights-0[1-3]-\d+\.\d{4}\.index$`)
-	for _, model := range []string{"cnn mc  cnn-64-64", "gru sl-3 mc  layers-80"} {
+	for _, model := range []string{"cnn-mc-cnn-64-64", "gru-sl-3-mc-layers-80"} { // shell-safe directory names
 		for _, fold := range []string{"fold-1", "fold-2"} {
 			entries, err := os.ReadDir(filepath.Join(out.WeightsRoot, model, fold))
 			if err != nil {
@@ -155,7 +155,7 @@ func TestInterruptAndResumeEqualsUninterrupted(t *testing.T) {
 	if _, err := os.Stat(part.ResultsPath); err != nil {
 		t.Fatalf("no partial results after the interrupt: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(part.WeightsRoot, "gru sl-3 mc  layers-80", "fold-1", "weights-interrupted.index")); err != nil {
+	if _, err := os.Stat(filepath.Join(part.WeightsRoot, ModelDir("gru sl-3 mc  layers-80"), "fold-1", "weights-interrupted.index")); err != nil {
 		t.Errorf("no interrupt checkpoint: %v", err)
 	}
 
@@ -280,5 +280,48 @@ func TestTwoSlotsEqualOneSlot(t *testing.T) {
 	}
 	if ranOn["a"] == 0 || ranOn["b"] == 0 || ranOn["a"]+ranOn["b"] != 4 {
 		t.Errorf("results record the pairs ran on %v, want both slots", ranOn)
+	}
+}
+
+// Every warning the console shows is saved in the results file, among them
+// the one about the seed LSTM's l1(0.01) penalty (issue 15).
+func TestWarningsAreSavedInResults(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(t, dir)
+	cfg.Models = []string{"lstm"}
+	cfg.Epochs = 1
+	obs := &quietObserver{}
+	out, err := Run(context.Background(), cfg, obs, []string{"test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out.ResultsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal(b, &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.warnings) == 0 {
+		t.Fatal("the run printed no warning")
+	}
+	for _, w := range obs.warnings {
+		found := false
+		for _, s := range file.Warnings {
+			found = found || s == strings.TrimSpace(w)
+		}
+		if !found {
+			t.Errorf("warning %q printed but not in the results' %q", w, file.Warnings)
+		}
+	}
+	l1 := false
+	for _, s := range file.Warnings {
+		l1 = l1 || strings.Contains(s, "l1(0.01)")
+	}
+	if !l1 {
+		t.Errorf("results warnings %q lack the LSTM l1(0.01) warning", file.Warnings)
 	}
 }

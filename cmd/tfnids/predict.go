@@ -32,6 +32,7 @@ func init() {
 	register(&cli.Command{
 		Name:      "predict",
 		Usage:     "classify flow CSVs with an exported SavedModel; scores them where labels exist",
+		ArgsUsage: "[PATH...]",
 		UsageText: "tfnids predict --model DIR --data PATH... [--format csv|jsonl] [--out FILE] [options]",
 		Description: `Loads the SavedModel with TensorFlow's loader and reads the data as the model's training data
 was read (the profile, input columns and class names of the model card in

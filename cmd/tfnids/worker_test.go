@@ -301,7 +301,7 @@ func TestTrainSurvivesKilledWorker(t *testing.T) {
 
 	// No half-written checkpoint: every index has its data file and the
 	// other way round, no temporary leftovers, and every checkpoint restores.
-	root := filepath.Join(clientDir, "w", "slice", "dense mc  dense-64")
+	root := filepath.Join(clientDir, "w", "slice", "dense-mc-dense-64") // experiment.ModelDir: shell-safe
 	var prefixes []string
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
