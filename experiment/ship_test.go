@@ -67,7 +67,8 @@ func TestDataName(t *testing.T) {
 		"data/CIC-ToN-IoT.csv":       "cic-ton-iot",
 		"/x/NF-UNSW-NB15-v2.csv.gz":  "nf-unsw-nb15-v2",
 		"testdata/cicids2017-slice/": "cicids2017-slice",
-		"flows/*.csv":                "",
+		"flows/*.csv":                "flows",
+		"*.csv":                      "",
 	}
 	for in, want := range cases {
 		got := DataName([]string{in})
