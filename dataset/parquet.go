@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -33,6 +34,16 @@ func isParquet(path string) bool {
 	return n == 4 && bytes.Equal(head[:], parquetMagic)
 }
 
+// damaged turns a panic of the Parquet library on a damaged file into an
+// error: call it deferred, with the error result to set. parquet-go checks
+// most, not all, of the lengths and offsets a file states (FuzzLoadParquet
+// found slice bounds panics on corrupt data pages).
+func damaged(path string, err *error) {
+	if r := recover(); r != nil {
+		*err = &Error{Kind: ErrRead, File: path, Msg: fmt.Sprintf("damaged Parquet file (%v)", r)}
+	}
+}
+
 // parquetFile is an open Parquet file and what its columns hold.
 type parquetFile struct {
 	os     *os.File
@@ -43,25 +54,31 @@ type parquetFile struct {
 
 // openParquet opens a Parquet file and checks that its schema is flat: one
 // value per column per row, as a flow table has.
-func openParquet(path string) (*parquetFile, error) {
+func openParquet(path string) (p *parquetFile, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &Error{Kind: ErrRead, File: path, Msg: err.Error(), Err: err}
 	}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	defer damaged(path, &err) // runs first: a panic becomes err, then f closes
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
 		return nil, &Error{Kind: ErrRead, File: path, Msg: err.Error(), Err: err}
+	}
+	if err := checkFooter(f, st.Size()); err != nil {
+		return nil, &Error{Kind: ErrRead, File: path, Msg: "not a readable Parquet file: " + err.Error()}
 	}
 	pf, err := parquet.OpenFile(f, st.Size(), parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
-		f.Close()
 		return nil, &Error{Kind: ErrRead, File: path, Msg: "not a readable Parquet file: " + err.Error(), Err: err}
 	}
-	p := &parquetFile{os: f, pf: pf}
+	p = &parquetFile{os: f, pf: pf}
 	for _, c := range pf.Root().Columns() {
 		if !c.Leaf() || c.Repeated() {
-			f.Close()
 			return nil, &Error{Kind: ErrSyntax, File: path, Column: c.Name(),
 				Msg: "a nested or repeated Parquet column; tfnids reads flat tables (one value per column per row)"}
 		}
@@ -69,10 +86,26 @@ func openParquet(path string) (*parquetFile, error) {
 		p.tsUnit = append(p.tsUnit, timestampUnit(c.Type()))
 	}
 	if len(p.names) == 0 {
-		f.Close()
 		return nil, &Error{Kind: ErrNoData, File: path, Msg: "a Parquet file without columns"}
 	}
 	return p, nil
+}
+
+// checkFooter checks the footer length a file states before the library
+// allocates a buffer of that size: a damaged length would ask for up to
+// 4 GiB.
+func checkFooter(f *os.File, size int64) error {
+	if size < 12 {
+		return fmt.Errorf("%d bytes, shorter than the Parquet magic numbers and footer length", size)
+	}
+	var tail [8]byte
+	if _, err := f.ReadAt(tail[:], size-8); err != nil {
+		return err
+	}
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return fmt.Errorf("the footer claims %d bytes of a %d-byte file", n, size)
+	}
+	return nil
 }
 
 // timestampUnit returns the nanoseconds per unit of a TIMESTAMP column
@@ -149,6 +182,10 @@ func (ld *loader) readParquet(fi int, name string, jobs chan<- *job, seq *int) e
 	if total == 0 {
 		return nil // no rows; finish reports a load without data
 	}
+	if int64(total)*int64(4*max(1, ld.store.width)) > memBudget() {
+		return &Error{Kind: ErrRead, File: name,
+			Msg: fmt.Sprintf("the file claims %d rows, more than memory holds (damaged metadata?)", total)}
+	}
 	if need := ld.nextSlot + total; need > len(ld.store.status) {
 		ld.inflight.Wait() // no worker may write while the store moves
 		ld.store.grow(max(need, len(ld.store.status)*3/2), ld.hasTS, ld.hasCls, ld.hasLab, ld.opts.Dedupe)
@@ -176,8 +213,15 @@ func (ld *loader) readParquet(fi int, name string, jobs chan<- *job, seq *int) e
 }
 
 // processParquet parses one row group.
-func (w *worker) processParquet(j *job) *chunkResult {
-	res := w.startChunk(j)
+func (w *worker) processParquet(j *job) (res *chunkResult) {
+	res = w.startChunk(j)
+	var panicErr error
+	defer func() {
+		if panicErr != nil {
+			res.err = panicErr
+		}
+	}()
+	defer damaged(j.plan.name, &panicErr) // runs first
 	ld := w.ld
 	plan := j.plan
 	pj := j.pq
@@ -216,6 +260,9 @@ func (w *worker) processParquet(j *job) *chunkResult {
 		if err != nil {
 			res.err = &Error{Kind: ErrRead, File: plan.name, Row: pj.row0 + r + 1, Msg: err.Error(), Err: err}
 			return res
+		}
+		if n == 0 {
+			break // no progress: a damaged row group; reported below
 		}
 	}
 	if r < j.nslots {
@@ -308,8 +355,13 @@ func (c pqCells) time(j int) (int64, bool) {
 
 // screenParquet samples the first rows of a Parquet file for text columns,
 // as screenFile does for CSV.
-func screenParquet(p *parquetFile) *screenSample {
-	s := &screenSample{cols: make([]colSample, len(p.names))}
+func screenParquet(p *parquetFile) (s *screenSample) {
+	s = &screenSample{cols: make([]colSample, len(p.names))}
+	defer func() {
+		if recover() != nil {
+			s.rows = 0 // a damaged file: no screen; the reader reports the damage
+		}
+	}()
 	for _, rg := range p.pf.RowGroups() {
 		if s.rows >= screenRows {
 			break

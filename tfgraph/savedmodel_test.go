@@ -215,6 +215,8 @@ func TestSavedModelLoadsInGoAndMatches(t *testing.T) {
 	}
 	defer p.Close()
 	probs, cls := runPredictor(t, p, rawRows, 5, 4)
+	// Another session of the same library over the re-imported graph:
+	// rounding only, 1e-6 of the probabilities' scale 1 (approx.Rel).
 	if d := maxDiff(probs, want); d > 1e-6 {
 		t.Errorf("Predictor predictions differ by %g", d)
 	}
@@ -601,6 +603,9 @@ func TestPythonLoadsSavedModel(t *testing.T) {
 			continue
 		}
 		for i := range gp {
+			// Python's TensorFlow wheel is another build than libtensorflow:
+			// 1e-5 of the probabilities' scale 1 admits its other kernels
+			// and nothing a wrong weight or scaler would produce.
 			if math.Abs(gp[i]-float64(probs[i])) > 1e-5 {
 				t.Errorf("%s: probability %d = %v, Go %v", src.name, i, gp[i], probs[i])
 			}

@@ -60,10 +60,17 @@ func (b *buffer) String() string {
 // empty). A child still running when the test ends is killed.
 func Start(t testing.TB, dir string, args ...string) *Child {
 	t.Helper()
+	return StartEnv(t, dir, nil, args...)
+}
+
+// StartEnv is Start with env ("KEY=value") added to the child's
+// environment.
+func StartEnv(t testing.TB, dir string, env []string, args ...string) *Child {
+	t.Helper()
 	c := &Child{done: make(chan struct{})}
 	c.Cmd = exec.Command(os.Args[0], args...)
 	c.Cmd.Dir = dir
-	c.Cmd.Env = append(os.Environ(), ChildEnv+"=1", "TF_CPP_MIN_LOG_LEVEL=2")
+	c.Cmd.Env = append(append(os.Environ(), ChildEnv+"=1", "TF_CPP_MIN_LOG_LEVEL=2"), env...)
 	c.Cmd.Stdout, c.Cmd.Stderr = &c.out, &c.out
 	if err := c.Cmd.Start(); err != nil {
 		t.Fatal(err)
