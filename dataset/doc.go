@@ -1,5 +1,6 @@
-// Package dataset loads, cleans and windows network-flow CSVs exactly as the
-// seed Keras pipeline (mtermos/GDLC) preprocessed them, fast and in pure Go.
+// Package dataset loads, cleans and windows network-flow CSVs and Parquet
+// files exactly as the seed Keras pipeline (mtermos/GDLC) preprocessed
+// them, fast and in pure Go.
 //
 // Data flows one way: files → Profile → Frame → MinMaxScaler → Examples
 // (rows or windows) → batches. Nothing here touches TensorFlow.
@@ -8,11 +9,16 @@
 //
 // A Profile says which column holds the timestamp, the binary label and the
 // class name, and which columns never reach the model (identifiers, the
-// seed's weak columns, network features unless asked for). Five are built
+// seed's weak columns, network features unless asked for). Six are built
 // in (ProfileNames): cic_ton_iot and cic_ids_2017 (the seed's DatasetInfo
 // definitions), cicids2017_improved (the CIC-IDS2017 files in shared/data),
-// ton_iot_network (Zeek-style ToN-IoT CSVs) and netflow (the NF-* family).
-// ResolveProfile("auto", header) picks one from the header and says why; a
+// ton_iot_network (Zeek-style ToN-IoT CSVs), netflow (the NF-* family v1
+// and v2) and netflow_v3 (NF-*-v3, sorted by FLOW_START_MILLISECONDS).
+// A column the profile does not name is a numeric input unless it holds
+// text in nearly every sampled row: then it is left out with a Warning.
+// LoadOptions.Drop and Features override the profile's choice of inputs.
+// ProfileFor("auto", paths) picks one from the first file's header and says
+// why (the one entry point for resolving a profile for data); a
 // user profile is a YAML or JSON file (LoadProfileFile), optionally
 // extending a built-in. Column names match after trimming spaces and BOMs,
 // case-insensitively and through aliases (the CICFlowMeter short and long
@@ -20,8 +26,9 @@
 //
 // # What Load does, in the seed's order
 //
-//  1. Read the files (plain or gzip, concatenated in name order) in parallel
-//     chunks, parsing numbers straight from the bytes into float32.
+//  1. Read the files (CSV plain or gzip, or Parquet; concatenated in name
+//     order) in parallel chunks (Parquet: row groups), parsing numbers
+//     straight from the bytes into float32.
 //  2. Bad values in numeric columns (empty, NaN, ±Infinity, "-", other text,
 //     values beyond float32): drop the row (BadDrop, the seed's
 //     replace(inf, nan) + dropna), zero the cell (BadZero) or stop with an
@@ -42,15 +49,15 @@
 // Sequence models read NewWindows (length L, stride 1, label of the last
 // row, as keras.utils.timeseries_dataset_from_array with
 // targets=labels[L-1:]) built per split, so no window spans a fold boundary
-// and the first L−1 rows of each split get no prediction. BatchIndices
-// shuffles with a caller's seeded RNG.
+// and the first L−1 rows of each split get no prediction; the trainer
+// (builders) batches and shuffles them.
 //
 // New data for a trained model is encoded with LoadLike and the training
 // frame's Schema (the same inputs, categories and class names).
 //
 // # Example
 //
-//	prof, why, err := dataset.ResolveProfile("auto", header)
+//	prof, why, err := dataset.ProfileFor("auto", []string{"data/"})
 //	f, rep, err := dataset.Load([]string{"data/"}, dataset.LoadOptions{
 //		Profile: prof, MultiClass: true, SortByTimestamp: true, Dedupe: true,
 //	})
@@ -61,7 +68,11 @@
 //	s.Transform(train.X, train.Rows)
 //	s.Transform(test.X, test.Rows)
 //	w, err := dataset.NewWindows(train.X, train.Rows, train.Features, train.Labels, 3)
-//	for _, idx := range dataset.BatchIndices(w.Len(), 256, false, nil) {
+//	for lo := 0; lo < w.Len(); lo += 256 {
+//		idx := make([]int, 0, 256)
+//		for i := lo; i < min(lo+256, w.Len()); i++ {
+//			idx = append(idx, i)
+//		}
 //		x := make([]float32, len(idx)*3*train.Features)
 //		y := make([]int32, len(idx))
 //		w.Gather(idx, x, y)
@@ -70,5 +81,19 @@
 //
 // Programmer errors (shape mismatches in Gather, Transform, Subset) panic
 // with a "dataset:" message; everything that depends on the data returns an
-// error.
+// error, a *Error with a Kind for problems in the data itself. Errors speak
+// of the data (file, line, column, what was expected) and never of
+// command-line flags; the CLI adds those.
+//
+// # Where the code lives
+//
+// Load runs in stages, one file each: paths.go (which files, opening them,
+// gzip and CR-only handling, the header), plan.go (each column's role from
+// the first header; every file's field-to-column plan) with screen.go (the
+// text-column screen it consults), read.go (the single reader cutting files
+// into chunks of whole records and assigning row slots), parse.go (the
+// workers parsing chunks into the slot store; row() is generic over CSV
+// fields and Parquet values), parquet.go (the Parquet reader and cells),
+// assemble.go (finish: remap codes, dedupe, compact, sort by time,
+// factorize, one-hot). errors.go holds the *Error type.
 package dataset

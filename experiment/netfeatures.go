@@ -41,18 +41,26 @@ type netFeatures struct {
 // wantsComputed reports whether network features must be computed: they
 // are asked for, a graph config is given and the header has none of the
 // profile's network-feature columns (present columns are kept as today).
-func wantsComputed(cfg Config, prof *dataset.Profile, header []string) bool {
+func wantsComputed(cfg Config, prof *dataset.Profile) (bool, error) {
 	if !cfg.NetworkFeatures || cfg.Graph == nil {
-		return false
+		return false, nil
+	}
+	files, err := dataset.ExpandPaths(cfg.Data)
+	if err != nil {
+		return false, err
+	}
+	header, err := dataset.ReadHeader(files[0])
+	if err != nil {
+		return false, err
 	}
 	for _, h := range header {
 		for _, n := range prof.NetworkFeatureColumns {
 			if sameColumn(h, n) {
-				return false
+				return false, nil
 			}
 		}
 	}
-	return true
+	return true, nil
 }
 
 // sameColumn compares header names as profiles do: trimmed, BOM-free,
