@@ -11,6 +11,7 @@ import (
 
 	tf "github.com/wamuir/graft/tensorflow"
 
+	"github.com/tfnids/tfnids/spec"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -69,14 +70,9 @@ type FitOptions struct {
 	Context context.Context
 }
 
-// EpochStats summarizes one epoch, as Keras' epoch logs.
-type EpochStats struct {
-	Epoch         int     // 1-based
-	Loss          float64 // batch-size-weighted mean of the batch losses (with penalties)
-	Accuracy      float64 // fraction of examples classified right during the epoch
-	Seconds       float64
-	SamplesPerSec float64
-}
+// EpochStats summarizes one epoch, as Keras' epoch logs (spec.EpochStats,
+// the record experiment checkpoints and report writes).
+type EpochStats = spec.EpochStats
 
 // BatchStats reports progress within an epoch.
 type BatchStats struct {
@@ -176,7 +172,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 		secs := time.Since(start).Seconds()
 		st := EpochStats{Epoch: epoch + 1, Loss: lossSum / float64(n), Accuracy: accSum / float64(n), Seconds: secs}
 		if secs > 0 {
-			st.SamplesPerSec = float64(n) / secs
+			st.SamplesPerSecond = float64(n) / secs
 		}
 		h.Epochs = append(h.Epochs, st)
 		if o.OnEpochEnd != nil {
@@ -218,7 +214,7 @@ func (m *Model) checkExamples(ex Examples) error {
 		return errors.New("builders: no examples")
 	}
 	if !slices.Equal(ex.Shape(), m.InputShape()) {
-		return fmt.Errorf("builders: examples have shape %v, the %s model takes %v", ex.Shape(), m.Config.Model, m.InputShape())
+		return fmt.Errorf("builders: examples have shape %v, the %s model takes %v", ex.Shape(), m.Spec.Name, m.InputShape())
 	}
 	return nil
 }
@@ -305,8 +301,8 @@ func (m *Model) Predict(ex Examples, batchSize int) (probs []float32, classes []
 	}
 	bs := batchSizeOrDefault(batchSize)
 	n, per := ex.Len(), prod(ex.Shape())
-	width := m.Config.Classes
-	if m.Config.Binary {
+	width := m.Spec.Classes
+	if m.Spec.Binary {
 		width = 1
 	}
 	probs = make([]float32, 0, n*width)
@@ -335,7 +331,7 @@ func (m *Model) Predict(ex Examples, batchSize int) (probs []float32, classes []
 		}
 		probs = append(probs, p...)
 	}
-	return probs, Classes(probs, width, m.Config.Binary), nil
+	return probs, Classes(probs, width, m.Spec.Binary), nil
 }
 
 // Classes turns row-major probabilities (width per row) into class labels:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tfnids/tfnids/internal/atomicfile"
 	"github.com/tfnids/tfnids/report"
+	"github.com/tfnids/tfnids/spec"
 )
 
 // runState is what --resume needs: which (fold, model) pairs are finished
@@ -107,8 +108,9 @@ func configKey(c Config) string {
 		RestoreBest, ShuffleWindows           bool
 		LSTML1                                *float64
 		Seed                                  int64
+		Specs                                 []*spec.Model `json:",omitempty"`
 	}{c.Data, c.Profile, c.Name, c.CV, c.BadValues, c.Models, c.Splits, c.Epochs, c.BatchSize, c.Patience,
-		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.ShuffleWindows, c.LSTML1, c.Seed}
+		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.ShuffleWindows, c.LSTML1, c.Seed, c.Specs}
 	b, _ := json.Marshal(k)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])

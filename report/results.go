@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tfnids/tfnids/internal/atomicfile"
+	"github.com/tfnids/tfnids/spec"
 )
 
 // FormatVersion identifies the layout of the results files this package
@@ -180,38 +181,10 @@ type FoldHistory struct {
 	Epochs []EpochStats `json:"epochs"`
 }
 
-// EpochStats describes one training epoch. NaN and ±Inf (a diverged loss)
-// are written as null.
-type EpochStats struct {
-	Epoch            int     // 1-based
-	Loss             float64 // mean training loss over the epoch
-	Accuracy         float64 // training accuracy over the epoch
-	Seconds          float64 // wall-clock time of the epoch
-	SamplesPerSecond float64 // training throughput
-}
-
-type epochJSON struct {
-	Epoch            int   `json:"epoch"`
-	Loss             Float `json:"loss"`
-	Accuracy         Float `json:"accuracy"`
-	Seconds          Float `json:"seconds"`
-	SamplesPerSecond Float `json:"samples_per_second"`
-}
-
-// MarshalJSON implements json.Marshaler.
-func (s EpochStats) MarshalJSON() ([]byte, error) {
-	return json.Marshal(epochJSON{s.Epoch, Float(s.Loss), Float(s.Accuracy), Float(s.Seconds), Float(s.SamplesPerSecond)})
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (s *EpochStats) UnmarshalJSON(b []byte) error {
-	var j epochJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*s = EpochStats{j.Epoch, float64(j.Loss), float64(j.Accuracy), float64(j.Seconds), float64(j.SamplesPerSecond)}
-	return nil
-}
+// EpochStats describes one training epoch (spec.EpochStats, the record
+// builders.Fit produces). NaN and ±Inf (a diverged loss) are written as
+// null.
+type EpochStats = spec.EpochStats
 
 // SplitInfo describes the rows of one fold.
 type SplitInfo struct {

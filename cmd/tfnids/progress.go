@@ -93,7 +93,7 @@ func (v *progressView) Epoch(fold int, model string, e builders.EpochStats) {
 		v.bar = nil
 	}
 	v.printf("  fold %d/%d %s epoch %d/%d - %.1fs - loss %.4f - accuracy %.4f - %.0f samples/s\n",
-		fold, v.folds, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, e.SamplesPerSec)
+		fold, v.folds, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, e.SamplesPerSecond)
 }
 
 func (v *progressView) ModelDone(fold int, model string, e *report.Evaluation, predictSeconds float64) {
