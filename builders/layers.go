@@ -323,7 +323,10 @@ func (c Conv1D) dilated(s *op.Scope, x, k tf.Output, in []int) tf.Output {
 			op.Const(ts.SubScope("begin"), []int32{0, int32(j * d), 0}),
 			op.Const(ts.SubScope("size"), []int32{-1, int32(out[0]), int32(ch)}))
 	}
-	cat := op.ConcatV2(s.SubScope("taps"), taps, op.Const(s.SubScope("axis"), int32(-1)))
+	cat := taps[0]
+	if len(taps) > 1 {
+		cat = op.ConcatV2(s.SubScope("taps"), taps, op.Const(s.SubScope("axis"), int32(-1)))
+	}
 	flat := op.Reshape(s.SubScope("Reshape"), cat, op.Const(s.SubScope("rows"), []int32{-1, int32(size * ch)}))
 	kf := op.Reshape(s.SubScope("kernel_2d"), k, op.Const(s.SubScope("kernel_shape"), []int32{int32(size * ch), int32(c.Filters)}))
 	y := op.MatMul(s.SubScope("MatMul"), flat, kf)

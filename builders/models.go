@@ -277,6 +277,14 @@ func (c Config) plan() (*plan, error) {
 		}
 		pl.layers = append(pl.layers, l)
 		pl.names = append(pl.names, name)
+		// The resolved spec names every layer, so a card rebuilds the same
+		// variable names whatever the automatic names would be.
+		pl.spec.Layers[i].Name = name
+		if b, ok := l.(Bidirectional); ok {
+			in, _ := pl.spec.Layers[i].Wrapped()
+			in.Name = b.InnerName
+			pl.spec.Layers[i].Args["layer"] = in
+		}
 	}
 	pl.head = Dense{Units: m.Classes, Activation: Softmax}
 	if m.Binary {
@@ -286,6 +294,7 @@ func (c Config) plan() (*plan, error) {
 	if pl.headName == "" {
 		pl.headName = auto("dense")
 	}
+	pl.spec.HeadName = pl.headName
 	if pl.info, err = pl.describe(); err != nil {
 		return nil, err
 	}

@@ -61,9 +61,15 @@ func recurrentArgs(extra ...Arg) []Arg {
 	}, extra...)
 }
 
-func poolArgs() []Arg {
+// poolArgs are MaxPooling1D's arguments; AveragePooling1D has no default
+// pool size in Keras 3.
+func poolArgs(required bool) []Arg {
+	size := Arg{Name: "pool_size", Kind: Int, Default: 2, Min: 1}
+	if required {
+		size = Arg{Name: "pool_size", Kind: Int, Required: true, Min: 1}
+	}
 	return []Arg{
-		{Name: "pool_size", Kind: Int, Default: 2, Min: 1},
+		size,
 		{Name: "strides", Kind: Int, Min: 1}, // absent: pool_size
 		{Name: "padding", Kind: String, Default: "valid", Choices: []string{"valid", "same"}},
 	}
@@ -84,8 +90,8 @@ func classes() map[string][]Arg {
 			{Name: "dilation_rate", Kind: Int, Default: 1, Min: 1},
 			act("linear", false), reg("kernel_regularizer"), reg("bias_regularizer"),
 		},
-		"MaxPooling1D":           poolArgs(),
-		"AveragePooling1D":       poolArgs(),
+		"MaxPooling1D":           poolArgs(false),
+		"AveragePooling1D":       poolArgs(true),
 		"GlobalAveragePooling1D": {},
 		"GlobalMaxPooling1D":     {},
 		"BatchNormalization": {

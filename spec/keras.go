@@ -397,9 +397,23 @@ func kerasLayer(idx int, obj map[string]any) (Layer, error) {
 	return l, nil
 }
 
+// Canonical returns a copy of m whose layers list only the arguments that
+// differ from Keras' defaults, so equal models have equal specs.
+func (m Model) Canonical() Model {
+	out := m.Clone()
+	for i := range out.Layers {
+		dropDefaults(&out.Layers[i])
+	}
+	return out
+}
+
 // dropDefaults removes arguments equal to their class defaults, so a spec
 // read from Keras lists only what differs.
 func dropDefaults(l *Layer) {
+	if in, ok := l.Wrapped(); ok {
+		dropDefaults(&in)
+		l.Args["layer"] = in
+	}
 	for _, a := range Args(l.Class) {
 		if v, ok := l.Args[a.Name]; ok && a.Default != nil && reflect.DeepEqual(v, a.Default) {
 			delete(l.Args, a.Name)
