@@ -284,7 +284,7 @@ func kerasDefaults(class string) map[string]func(any) bool {
 	d := map[string]func(any) bool{
 		"trainable": is(true), "dtype": isFloat32, "data_format": is("channels_last"),
 		"activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null,
-		"seed": anything,
+		"seed": anything, "batch_input_shape": anything, // the input shape is read separately
 	}
 	switch class {
 	case "Dense", "Conv1D":
