@@ -350,6 +350,9 @@ func (pl *plan) describe() ([]LayerInfo, error) {
 	names := append(append([]string(nil), pl.names...), pl.headName)
 	for i, l := range all {
 		next, err := l.OutputShape(shape)
+		if err == nil && i == len(all)-1 && len(shape) != 1 {
+			err = fmt.Errorf("the output head takes (None, features), not %s", ShapeString(shape))
+		}
 		if err != nil {
 			if i == len(all)-1 {
 				err = fmt.Errorf("%w (the output head Dense(classes) needs (None, features): end the stack with Flatten, a global pooling layer or a recurrent layer without return_sequences)", err)
