@@ -42,12 +42,20 @@ type FitOptions struct {
 	// uninterrupted one would).
 	Shuffle bool
 	Seed    int64
-	// Patience > 0 turns on Keras' EarlyStopping(monitor="loss", mode="min",
-	// patience=Patience, min_delta=MinDelta, restore_best_weights=
-	// RestoreBest): training stops once Patience epochs in a row did not
-	// lower the training loss by more than MinDelta (never after the very
-	// first epoch). Patience 0 means no early stopping.
-	Patience    int
+	// Patience > 0 turns on Keras' EarlyStopping(monitor=Monitor,
+	// mode="min", patience=Patience, min_delta=MinDelta,
+	// restore_best_weights=RestoreBest): training stops once Patience
+	// epochs in a row did not lower the monitored loss by more than MinDelta
+	// (never after the very first epoch). Patience 0 means no early
+	// stopping.
+	Patience int
+	// Monitor is the loss early stopping watches: "loss" (the default, the
+	// training loss, as the seed) or "val_loss" (needs Validation).
+	Monitor string
+	// Validation, if set, is evaluated in inference mode (dropout off,
+	// batch-norm moving statistics) after every epoch, as Keras'
+	// validation_data: EpochStats.ValLoss and ValAccuracy.
+	Validation  Examples
 	MinDelta    float64
 	RestoreBest bool
 	// InitialEpoch is the number of epochs already done (resume).
@@ -73,6 +81,17 @@ type FitOptions struct {
 // EpochStats summarizes one epoch, as Keras' epoch logs (spec.EpochStats,
 // the record experiment checkpoints and report writes).
 type EpochStats = spec.EpochStats
+
+// monitored returns the value of e early stopping watches.
+func monitored(e EpochStats, monitor string) float64 {
+	if monitor == "val_loss" {
+		if !e.Validated {
+			return math.NaN()
+		}
+		return e.ValLoss
+	}
+	return e.Loss
+}
 
 // BatchStats reports progress within an epoch.
 type BatchStats struct {
@@ -106,6 +125,21 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 	if o.Epochs < 0 || o.InitialEpoch < 0 || o.BatchSize < 0 || o.Patience < 0 {
 		return h, fmt.Errorf("builders: fit: epochs, initial epoch, batch size and patience must be >= 0")
 	}
+	switch o.Monitor {
+	case "", "loss":
+		o.Monitor = "loss"
+	case "val_loss":
+		if o.Validation == nil {
+			return h, fmt.Errorf("builders: fit: monitor val_loss needs validation examples")
+		}
+	default:
+		return h, fmt.Errorf("builders: fit: unknown monitor %q (loss or val_loss)", o.Monitor)
+	}
+	if o.Validation != nil {
+		if err := m.checkExamples(o.Validation); err != nil {
+			return h, fmt.Errorf("builders: fit: validation: %w", err)
+		}
+	}
 	bs := o.BatchSize
 	if bs == 0 {
 		bs = DefaultBatchSize
@@ -124,7 +158,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 	var best map[string][]float32
 	if o.Patience > 0 {
 		for _, e := range o.PriorHistory {
-			improved, stop := stopper.update(e.Epoch-1, e.Loss)
+			improved, stop := stopper.update(e.Epoch-1, monitored(e, o.Monitor))
 			if improved {
 				h.BestEpoch = e.Epoch
 			}
@@ -174,6 +208,13 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 		if secs > 0 {
 			st.SamplesPerSecond = float64(n) / secs
 		}
+		if o.Validation != nil {
+			vl, va, err := m.Evaluate(o.Validation, bs)
+			if err != nil {
+				return h, fmt.Errorf("builders: fit: epoch %d: validation: %w", epoch+1, err)
+			}
+			st.Validated, st.ValLoss, st.ValAccuracy = true, vl, va
+		}
 		h.Epochs = append(h.Epochs, st)
 		if o.OnEpochEnd != nil {
 			if err := o.OnEpochEnd(st); err != nil {
@@ -181,7 +222,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 			}
 		}
 		if o.Patience > 0 {
-			improved, stop := stopper.update(epoch, st.Loss)
+			improved, stop := stopper.update(epoch, monitored(st, o.Monitor))
 			if improved {
 				h.BestEpoch = epoch + 1
 			}
@@ -358,8 +399,8 @@ func Classes(probs []float32, width int, binary bool) []int32 {
 	return out
 }
 
-// earlyStopper is Keras 3's EarlyStopping(monitor="loss", mode="min")
-// decision rule (keras/src/callbacks/early_stopping.py).
+// earlyStopper is Keras 3's EarlyStopping(mode="min") decision rule
+// (keras/src/callbacks/early_stopping.py) on the monitored loss.
 type earlyStopper struct {
 	patience int
 	minDelta float64 // >= 0: an improvement must lower the best loss by more than this

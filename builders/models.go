@@ -418,6 +418,7 @@ type Model struct {
 	Train, Infer *tfgraph.Pass
 
 	weights []*tfgraph.Variable // the model's own variables (no optimizer state)
+	bnRecal []bnRecal           // RecalibrateBatchNorm's ops, one per batch-norm layer
 	sess    *tf.Session
 	plan    *plan
 }
@@ -444,6 +445,7 @@ func Build(cfg Config) (*Model, error) {
 	inf := applyModel(pl, m.Infer, m.X)
 	m.Probs = identity(b, "probabilities", inf.probs)
 	m.EvalLoss, m.EvalAccuracy = lossAndAccuracy(pl, m.Infer, inf, m.Y, "eval_loss")
+	m.bnRecal = addBatchNormRecalibration(b, m.Infer)
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("builders: %s: %w", pl.spec.Name, err)
 	}

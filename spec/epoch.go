@@ -15,6 +15,12 @@ type EpochStats struct {
 	Accuracy         float64 // fraction of examples classified right during the epoch
 	Seconds          float64 // wall-clock time of the epoch
 	SamplesPerSecond float64 // training throughput
+	// Validated is set when ValLoss and ValAccuracy were measured: the
+	// inference-mode loss (with penalties) and accuracy on the validation
+	// examples after the epoch (Keras' val_loss and val_accuracy; written to
+	// JSON only when measured).
+	Validated            bool
+	ValLoss, ValAccuracy float64
 }
 
 // nullable is a float64 whose non-finite values encode as null.
@@ -42,16 +48,23 @@ func (f *nullable) UnmarshalJSON(b []byte) error {
 }
 
 type epochJSON struct {
-	Epoch            int      `json:"epoch"`
-	Loss             nullable `json:"loss"`
-	Accuracy         nullable `json:"accuracy"`
-	Seconds          nullable `json:"seconds"`
-	SamplesPerSecond nullable `json:"samples_per_second"`
+	Epoch            int       `json:"epoch"`
+	Loss             nullable  `json:"loss"`
+	Accuracy         nullable  `json:"accuracy"`
+	Seconds          nullable  `json:"seconds"`
+	SamplesPerSecond nullable  `json:"samples_per_second"`
+	ValLoss          *nullable `json:"val_loss,omitempty"`
+	ValAccuracy      *nullable `json:"val_accuracy,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler.
 func (s EpochStats) MarshalJSON() ([]byte, error) {
-	return json.Marshal(epochJSON{s.Epoch, nullable(s.Loss), nullable(s.Accuracy), nullable(s.Seconds), nullable(s.SamplesPerSecond)})
+	j := epochJSON{Epoch: s.Epoch, Loss: nullable(s.Loss), Accuracy: nullable(s.Accuracy), Seconds: nullable(s.Seconds), SamplesPerSecond: nullable(s.SamplesPerSecond)}
+	if s.Validated {
+		vl, va := nullable(s.ValLoss), nullable(s.ValAccuracy)
+		j.ValLoss, j.ValAccuracy = &vl, &va
+	}
+	return json.Marshal(j)
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -60,6 +73,9 @@ func (s *EpochStats) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*s = EpochStats{j.Epoch, float64(j.Loss), float64(j.Accuracy), float64(j.Seconds), float64(j.SamplesPerSecond)}
+	*s = EpochStats{Epoch: j.Epoch, Loss: float64(j.Loss), Accuracy: float64(j.Accuracy), Seconds: float64(j.Seconds), SamplesPerSecond: float64(j.SamplesPerSecond)}
+	if j.ValLoss != nil && j.ValAccuracy != nil {
+		s.Validated, s.ValLoss, s.ValAccuracy = true, float64(*j.ValLoss), float64(*j.ValAccuracy)
+	}
 	return nil
 }

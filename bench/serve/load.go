@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tfnids/tfnids/internal/npy"
 )
 
 // loadResult is one (rows per request, clients) phase.
@@ -99,7 +101,7 @@ func load(args []string) error {
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured time before each phase")
 	out := fs.String("out", "", "also write the results as JSON here")
 	fs.Parse(args)
-	x, shape, err := readNPY(*inputs)
+	x, shape, err := npy.ReadFile(*inputs)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ integer and must not exist: the export is built beside it and renamed into place
 server polling BASE/MODEL-NAME never sees half a version.
 
 Example:
-  tfnids export --weights "models/weights/cic_ids_2017/cnn mc  cnn-64-64/fold-5" \
+  tfnids export --weights models/weights/CIC-ToN-IoT/cnn-mc-cnn-64-64/fold-5 \
                 --out /srv/models/ids/1`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "weights", Aliases: []string{"w"}, Usage: "checkpoint prefix, or a directory with model.json and checkpoints"},

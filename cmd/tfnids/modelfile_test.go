@@ -7,15 +7,17 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tfnids/tfnids/builders"
+	"github.com/tfnids/tfnids/experiment"
+	"github.com/tfnids/tfnids/internal/clitest"
 	"github.com/tfnids/tfnids/internal/pyenv"
 )
 
@@ -106,13 +108,11 @@ func TestCustomModelEndToEnd(t *testing.T) {
 		"--model-file", modelFile, "--cv", "stratified", "--splits", "2", "--epochs", "4", "--batch-size", "32",
 		"--patience", "0", "--threads", "1", "--seed", "5", "-q",
 		"--weights-dir", filepath.Join(dir, "w"), "--results-dir", filepath.Join(dir, "r")}
-	cmd := startCLI(t, args)
+	c := clitest.Start(t, "", args...)
 	waitForCheckpoints(t, dir, 2)
-	cmd.Process.Signal(os.Interrupt)
-	if err := cmd.Wait(); err != nil {
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupt {
-			t.Fatalf("interrupted train: %v", err)
-		}
+	c.Signal(syscall.SIGINT)
+	if code := c.Wait(t, 120*time.Second); code != exitInterrupt && code != 0 {
+		t.Fatalf("interrupted train: exit %d:\n%s", code, c.Output())
 	}
 	export := filepath.Join(dir, "export")
 	code, stdout, stderr := runCLI(t, append(args, "--resume", "--export", export)...)
@@ -132,7 +132,7 @@ func TestCustomModelEndToEnd(t *testing.T) {
 		t.Errorf("exported card lacks the spec (%v):\n%s", err, card)
 	}
 	// A second export from the checkpoints rebuilds the same graph.
-	if code, out, errOut := runCLI(t, "export", "--weights", filepath.Join(dir, "w", "slice", "cnn_gru mc", "fold-2"), "--out", filepath.Join(base, "3")); code != 0 {
+	if code, out, errOut := runCLI(t, "export", "--weights", filepath.Join(dir, "w", "slice", experiment.ModelDir("cnn_gru mc"), "fold-2"), "--out", filepath.Join(base, "3")); code != 0 {
 		t.Fatalf("export from checkpoints: %d\n%s\n%s", code, out, errOut)
 	}
 
@@ -142,30 +142,19 @@ func TestCustomModelEndToEnd(t *testing.T) {
 		t.Fatalf("predict: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 
-	var logBuf syncBuffer
-	srv := exec.Command(os.Args[0], "serve", "--model-base-path", base, "--port", "0", "--threads", "1")
-	srv.Env = append(os.Environ(), "TFNIDS_TEST_MAIN=1", "TF_CPP_MIN_LOG_LEVEL=2")
-	srv.Stderr = &logBuf
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
+	srv := clitest.Start(t, "", "serve", "--model-base-path", base, "--port", "0", "--threads", "1")
+	srv.WaitFor(t, "/v1/models/cnn_gru\n", 60*time.Second)
+	m := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+/v1/models/cnn_gru)\n`).FindStringSubmatch(srv.Output())
+	if m == nil {
+		t.Fatalf("serve logged no address:\n%s", srv.Output())
 	}
-	defer srv.Process.Kill()
-	addr := regexp.MustCompile(`at http://(127\.0\.0\.1:\d+)/`)
-	var url string
-	for deadline := time.Now().Add(60 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if m := addr.FindStringSubmatch(logBuf.String()); m != nil {
-			url = "http://" + m[1] + "/v1/models/cnn_gru:predict"
-		}
-	}
-	if url == "" {
-		t.Fatalf("serve did not start:\n%s", logBuf.String())
-	}
+	url := m[1] + ":predict"
 	// One row of raw features, as many as the card says the model takes.
-	var c struct{ Model struct{ Features int } }
-	if err := json.Unmarshal(card, &c); err != nil || c.Model.Features < 1 {
-		t.Fatalf("card: %v %+v", err, c)
+	var cd struct{ Model struct{ Features int } }
+	if err := json.Unmarshal(card, &cd); err != nil || cd.Model.Features < 1 {
+		t.Fatalf("card: %v %+v", err, cd)
 	}
-	row := make([]string, c.Model.Features)
+	row := make([]string, cd.Model.Features)
 	for j := range row {
 		row[j] = strconv.FormatFloat(float64(j%7), 'f', 1, 64)
 	}

@@ -1,49 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tfnids/tfnids/internal/clitest"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // TestServeCommand runs `tfnids serve` as a child process on loopback:
 // it answers status and predict requests, picks up a version exported while
@@ -51,22 +22,15 @@ func freePort(t *testing.T) int {
 func TestServeCommand(t *testing.T) {
 	f := fold(t, "cnn")
 	base := exportFold(t, f)
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d/v1/models/ids", port)
-	var stderr syncBuffer
-	cmd := exec.Command(os.Args[0], "serve", "--model-base-path", base, "--port", strconv.Itoa(port), "--poll", "100ms", "--threads", "1")
-	cmd.Env = append(os.Environ(), "TFNIDS_TEST_MAIN=1", "TF_CPP_MIN_LOG_LEVEL=2")
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	// Port 0: the server takes a free port and logs it, so no other
+	// process can take it between the choice and the bind.
+	c := clitest.Start(t, "", "serve", "--model-base-path", base, "--port", "0", "--poll", "100ms", "--threads", "1")
+	c.WaitFor(t, "/v1/models/ids\n", 60*time.Second)
+	m := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+/v1/models/ids)\n`).FindStringSubmatch(c.Output())
+	if m == nil {
+		t.Fatalf("serve logged no address:\n%s", c.Output())
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-		}
-	}()
+	url := m[1]
 
 	get := func(path string) (int, string) {
 		resp, err := http.Get(url + path)
@@ -82,12 +46,12 @@ func TestServeCommand(t *testing.T) {
 		deadline := time.Now().Add(60 * time.Second)
 		for !ok() {
 			select {
-			case err := <-exited:
-				t.Fatalf("serve exited (%v) while waiting for %s:\n%s", err, what, stderr.String())
+			case <-c.Done():
+				t.Fatalf("serve exited (%d) while waiting for %s:\n%s", c.Code(), what, c.Output())
 			default:
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s:\n%s", what, stderr.String())
+				t.Fatalf("timed out waiting for %s:\n%s", what, c.Output())
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
@@ -133,18 +97,13 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("metadata: %d %s", code, body)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := c.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("serve exited with %v after SIGTERM:\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not stop after SIGTERM:\n%s", stderr.String())
+	if code := c.Wait(t, 30*time.Second); code != 0 {
+		t.Errorf("serve exited %d after SIGTERM:\n%s", code, c.Output())
 	}
-	log := stderr.String()
+	log := c.Output()
 	for _, want := range []string{"serving model ids version 1 at http://127.0.0.1:", "model ids version 2 loaded", "model ids version 1 unloaded", "stopped"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("serve log lacks %q:\n%s", want, log)
