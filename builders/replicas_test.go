@@ -13,6 +13,7 @@ import (
 
 	"github.com/tfnids/tfnids/internal/approx"
 	"github.com/tfnids/tfnids/internal/freeport"
+	"github.com/tfnids/tfnids/spec"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -108,8 +109,12 @@ func TestReplicasStepEqualsWholeBatch(t *testing.T) {
 		{Config{Model: "gru", Features: 37, Classes: 10, Seed: 7, Dropout: zero()}, 2, 48},
 		{Config{Model: "lstm", Features: 37, Classes: 10, Seed: 8, Dropout: zero()}, 3, 50}, // with the l1 penalty
 		{Config{Model: "dense", Features: 37, Classes: 10, Seed: 9}, 2, 1},                  // tower 1 gets nothing
+		{Config{Spec: testStack(), Features: 37, Classes: 10, Seed: 10}, 2, 40},             // a custom stack
 	} {
 		name := fmt.Sprintf("%s-%dtowers-batch%d", tc.cfg.Model, tc.towers, tc.batch)
+		if tc.cfg.Spec != nil {
+			name = fmt.Sprintf("%s-%dtowers-batch%d", tc.cfg.Spec.Name, tc.towers, tc.batch)
+		}
 		t.Run(name, func(t *testing.T) {
 			towers := make([]string, tc.towers)
 			for i := range towers {
@@ -242,4 +247,20 @@ func TestReplicasOnTwoServers(t *testing.T) {
 	if n < 20 {
 		t.Fatalf("only %d ops in tower 1", n)
 	}
+}
+
+// testStack is a custom stack without dropout or batch normalization:
+// Conv1D → Bidirectional(GRU) → LayerNormalization → Dense.
+func testStack() *spec.Model {
+	s, err := Sequential("conv_bigru",
+		Conv1D{Filters: 8, KernelSize: 3, Padding: Same, Activation: Relu},
+		MaxPooling1D{},
+		Bidirectional{Layer: GRU{Units: 6}},
+		LayerNormalization{},
+		Dense{Units: 16, Activation: Gelu, KernelRegularizer: L2(0.001)},
+	)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

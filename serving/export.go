@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -35,7 +36,7 @@ type ExportOptions struct {
 // export must not pin ops).
 func BuilderConfig(c *modelcard.Card) builders.Config {
 	m := c.Model
-	return builders.Config{Model: m.Model, Features: m.Features, Classes: m.Classes, SeqLen: m.SeqLen,
+	return builders.Config{Model: m.Model, Spec: m.Spec, Features: m.Features, Classes: m.Classes, SeqLen: m.SeqLen,
 		Binary: m.Binary, Seed: m.Seed, Dropout: m.Dropout}
 }
 
@@ -89,14 +90,18 @@ func Export(opts ExportOptions) error {
 	}
 	cfg := BuilderConfig(opts.Card)
 	if opts.Model != nil {
-		if got, want := fmt.Sprint(opts.Model.Config.InputShape(), opts.Model.Config.Classes, opts.Model.Config.Binary, opts.Model.Config.Model),
-			fmt.Sprint(cfg.InputShape(), cfg.Classes, cfg.Binary, cfg.Model); got != want {
-			return fmt.Errorf("export: the model (%s) does not match its card (%s)", opts.Model.Config.Name(), cfg.Name())
-		}
 	}
 	inf, err := builders.BuildInference(cfg)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
+	}
+	if opts.Model != nil {
+		got, _ := json.Marshal(opts.Model.Spec.Layers)
+		want, _ := json.Marshal(inf.Spec.Layers)
+		if fmt.Sprint(opts.Model.InputShape(), opts.Model.Spec.Classes, opts.Model.Spec.Binary, string(got)) !=
+			fmt.Sprint(inf.InputShape(), inf.Spec.Classes, inf.Spec.Binary, string(want)) {
+			return fmt.Errorf("export: the model (%s) does not match its card (%s)", opts.Model.Config.Name(), cfg.Name())
+		}
 	}
 	spec, err := inf.Builder.AddServingHead(tfgraph.ServingHead{
 		Input: inf.X, Probabilities: inf.Probs,
