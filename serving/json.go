@@ -24,13 +24,6 @@ import (
 // representable, |v| < 2^24; a decimal must lie in the float32 range); and
 // its response layout and float formatting.
 
-// requestError is a client error (HTTP 400).
-type requestError struct{ msg string }
-
-func (e *requestError) Error() string { return e.msg }
-
-func badRequest(format string, a ...any) error { return &requestError{fmt.Sprintf(format, a...)} }
-
 // decoder is a JSON scanner over a request body.
 type decoder struct {
 	data []byte
@@ -394,6 +387,8 @@ func clip(b []byte) string {
 }
 
 // tensorData is a decoded tensor: one flat slice of the dtype's Go type.
+// When t is set, that slice is a view of t's C buffer, so decoding writes
+// the values straight into the tensor that is fed to the session.
 type tensorData struct {
 	dtype tf.DataType
 	shape []int64
@@ -402,6 +397,72 @@ type tensorData struct {
 	i32   []int32
 	i64   []int64
 	b     []bool
+	t     *tf.Tensor
+	buf   []byte // t's buffer
+}
+
+// allocData returns an empty tensorData whose slice has room for exactly
+// the elements of shape, inside a newly allocated TensorFlow tensor.
+func allocData(dt tf.DataType, shape []int64) (*tensorData, error) {
+	t, buf, err := tfgraph.AllocTensor(dt, shape)
+	if err != nil {
+		return nil, err
+	}
+	td := &tensorData{dtype: dt, shape: shape, t: t, buf: buf}
+	n := 1
+	for _, d := range shape {
+		n *= int(d)
+	}
+	if n > 0 {
+		p := unsafe.Pointer(&buf[0])
+		switch dt {
+		case tf.Float:
+			td.f32 = unsafe.Slice((*float32)(p), n)[:0]
+		case tf.Double:
+			td.f64 = unsafe.Slice((*float64)(p), n)[:0]
+		case tf.Int32:
+			td.i32 = unsafe.Slice((*int32)(p), n)[:0]
+		case tf.Int64:
+			td.i64 = unsafe.Slice((*int64)(p), n)[:0]
+		case tf.Bool:
+			td.b = unsafe.Slice((*bool)(p), n)[:0]
+		}
+	}
+	return td, nil
+}
+
+// inPlace reports whether the decoded values filled t's buffer exactly
+// (appends past its end would have moved them to the Go heap).
+func (t *tensorData) inPlace() bool {
+	if t.t == nil {
+		return false
+	}
+	var first unsafe.Pointer
+	switch t.dtype {
+	case tf.Float:
+		first = unsafe.Pointer(unsafe.SliceData(t.f32))
+	case tf.Double:
+		first = unsafe.Pointer(unsafe.SliceData(t.f64))
+	case tf.Int32:
+		first = unsafe.Pointer(unsafe.SliceData(t.i32))
+	case tf.Int64:
+		first = unsafe.Pointer(unsafe.SliceData(t.i64))
+	case tf.Bool:
+		first = unsafe.Pointer(unsafe.SliceData(t.b))
+	}
+	size := int(tf.TypeOf(t.dtype, nil).Size())
+	if len(t.buf) == 0 {
+		return t.len() == 0
+	}
+	return t.len()*size == len(t.buf) && first == unsafe.Pointer(&t.buf[0])
+}
+
+// free releases the backing tensor unless it was handed on.
+func (t *tensorData) free() {
+	if t != nil && t.t != nil {
+		tfgraph.FreeTensors(t.t)
+		t.t = nil
+	}
 }
 
 func (t *tensorData) len() int {
@@ -605,15 +666,69 @@ func jsonType(v []byte) string {
 	return "Number"
 }
 
-// parseTensor decodes the value at s as a tensor of dtype dt.
+// parseTensor decodes the value at s as a tensor of dtype dt: a scan for
+// its shape first, then the values straight into a tensor of that shape.
 func parseTensor(body []byte, s span, dt tf.DataType) (*tensorData, error) {
-	d := &decoder{data: body[:s.end], pos: s.start}
-	t := &tensorData{dtype: dt}
-	p := &tensorParser{d: d, out: t}
-	if err := p.parse(); err != nil {
+	shape, err := scanShape(body, s)
+	if err != nil {
+		return nil, err
+	}
+	t, err := allocData(dt, shape)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := parseInto(body, s, t); err != nil {
+		t.free()
 		return nil, err
 	}
 	return t, nil
+}
+
+// parseInto appends the values at s to out and returns their shape.
+func parseInto(body []byte, s span, out *tensorData) ([]int64, error) {
+	d := &decoder{data: body[:s.end], pos: s.start}
+	p := &tensorParser{d: d, out: out}
+	if err := p.parse(); err != nil {
+		return nil, err
+	}
+	shape := p.shape[:p.rank]
+	out.shape = shape
+	return shape, nil
+}
+
+// scanShape follows the first element down the nesting of the value at s,
+// counting each level's elements, without converting any number. Lists
+// of other lengths are caught when the values are parsed.
+func scanShape(body []byte, s span) ([]int64, error) {
+	d := &decoder{data: body[:s.end], pos: s.start}
+	var shape []int64
+	for level := 0; d.peek() == '['; level++ {
+		if level > maxDepth {
+			return nil, d.syntax("nesting too deep")
+		}
+		d.pos++
+		first := d.pos
+		n := int64(0)
+		if d.peek() == ']' {
+			return append(shape, 0), nil
+		}
+		for {
+			if err := d.skip(level + 1); err != nil {
+				return nil, err
+			}
+			n++
+			if c := d.peek(); c == ',' {
+				d.pos++
+			} else if c == ']' {
+				break
+			} else {
+				return nil, d.syntax("missing a comma or ']' after an array element")
+			}
+		}
+		shape = append(shape, n)
+		d.pos = first
+	}
+	return shape, nil
 }
 
 // predictRequest is a decoded :predict body.
@@ -665,9 +780,17 @@ func parsePredict(body []byte, sigFor func(name string) (*tfgraph.Signature, err
 		return nil, nil, badRequest("Missing 'inputs' or 'instances' key")
 	}
 	if err != nil {
+		req.free()
 		return nil, nil, err
 	}
 	return req, sig, nil
+}
+
+// free releases the request's tensors that were not handed on.
+func (r *predictRequest) free() {
+	for _, t := range r.inputs {
+		t.free()
+	}
 }
 
 func orDefault(sig string) string {
@@ -758,31 +881,53 @@ func parseInstances(body []byte, s span, sig *tfgraph.Signature, req *predictReq
 	if !objects && len(sig.Inputs) > 1 {
 		return badRequest("instances is a plain list, but expecting list of objects as multiple input tensors required as per tensorinfo_map")
 	}
+	// Every element of a key has the shape of the first one, so the first
+	// element's shape sizes the whole batch tensor, which the elements are
+	// then decoded into.
 	type acc struct {
 		t     *tensorData
 		shape []int64
 		size  int
 	}
 	accs := map[string]*acc{}
+	defer func() {
+		for k, a := range accs {
+			if req.inputs[k] != a.t {
+				a.t.free()
+			}
+		}
+	}()
 	add := func(i int, key string, e span) error {
 		in, ok := sig.Input(key)
 		if !ok {
 			return badRequest("Failed to process element: %d key: %s of 'instances' list. Error: JSON object: does not have named input: %s", i, key, key)
 		}
-		t, err := parseTensor(body, e, in.DType)
+		a := accs[key]
+		if a == nil {
+			shape, err := scanShape(body, e)
+			if err != nil {
+				return badRequest("Failed to process element: %d of 'instances' list. Error: %v", i, err)
+			}
+			t, err := allocData(in.DType, append([]int64{int64(len(elems))}, shape...))
+			if err != nil {
+				return err
+			}
+			a = &acc{t: t, shape: shape, size: 1}
+			for _, d := range shape {
+				a.size *= int(d)
+			}
+			accs[key] = a
+		}
+		before := a.t.len()
+		shape, err := parseInto(body, e, a.t)
 		if err != nil {
 			return badRequest("Failed to process element: %d of 'instances' list. Error: %v", i, err)
 		}
-		a := accs[key]
-		if a == nil {
-			a = &acc{t: &tensorData{dtype: in.DType}, shape: t.shape, size: t.len()}
-			accs[key] = a
-		} else if t.len() != a.size {
-			return badRequest("Failed to process element: %d of 'instances' list. Error: Expecting tensor size: %d but got: %d", i, a.size, t.len())
-		} else if !sameShape(t.shape, a.shape) {
-			return badRequest("Failed to process element: %d of 'instances' list. Error: Expecting shape %s but got: %s", i, brackets(a.shape), brackets(t.shape))
+		if n := a.t.len() - before; n != a.size {
+			return badRequest("Failed to process element: %d of 'instances' list. Error: Expecting tensor size: %d but got: %d", i, a.size, n)
+		} else if !sameShape(shape, a.shape) {
+			return badRequest("Failed to process element: %d of 'instances' list. Error: Expecting shape %s but got: %s", i, brackets(a.shape), brackets(shape))
 		}
-		appendData(a.t, t)
 		return nil
 	}
 	for i, e := range elems {
@@ -897,13 +1042,6 @@ func brackets(shape []int64) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-func appendData(dst, src *tensorData) {
-	dst.f32 = append(dst.f32, src.f32...)
-	dst.f64 = append(dst.f64, src.f64...)
-	dst.i32 = append(dst.i32, src.i32...)
-	dst.i64 = append(dst.i64, src.i64...)
-	dst.b = append(dst.b, src.b...)
-}
 
 // --- Responses --------------------------------------------------------------
 
