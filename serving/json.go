@@ -1042,7 +1042,6 @@ func brackets(shape []int64) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-
 // --- Responses --------------------------------------------------------------
 
 // appendFloat formats v as TF Serving's WriteDecimal: six significant digits
