@@ -58,6 +58,12 @@ func (e *ConfigError) Error() string {
 // deliberately unstable, so only the part from the position on is used.
 var textPos = regexp.MustCompile(`\(line (\d+):(\d+)\):\s*(.*)$`)
 
+// fieldBefore is the field name before a value.
+var fieldBefore = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_]*)\s*:\s*$`)
+
+// configEntry is the line opening a "config" entry of model_config_list.
+var configEntry = regexp.MustCompile(`(^|[\s{])config\s*:?\s*\{`)
+
 // fieldInMsg finds the field name prototext names in its messages.
 var fieldInMsg = regexp.MustCompile(`(?:unknown field|field|for \S+ field|for field)[: ]+"?([A-Za-z_][A-Za-z0-9_.]*)"?`)
 
@@ -73,6 +79,18 @@ func parseText(file string, text []byte, m proto.Message) error {
 		ce.Msg = mm[3]
 		if f := fieldInMsg.FindStringSubmatch(ce.Msg); f != nil {
 			ce.Field = f[1]
+		} else if ce.Line > 0 {
+			// A bad value: the field is the name before the colon ahead of it.
+			lines := strings.Split(string(text), "\n")
+			if ce.Line <= len(lines) {
+				prefix := lines[ce.Line-1]
+				if ce.Column-1 <= len(prefix) && ce.Column > 0 {
+					prefix = prefix[:ce.Column-1]
+				}
+				if f := fieldBefore.FindStringSubmatch(prefix); f != nil {
+					ce.Field = f[1]
+				}
+			}
 		}
 	}
 	return ce
@@ -84,6 +102,17 @@ func lineOf(text []byte, needle string, after int) int {
 	lines := strings.Split(string(text), "\n")
 	for i := max(after-1, 0); i < len(lines); i++ {
 		if strings.Contains(lines[i], needle) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// lineMatching is lineOf for a pattern.
+func lineMatching(text []byte, re *regexp.Regexp, after int) int {
+	lines := strings.Split(string(text), "\n")
+	for i := max(after-1, 0); i < len(lines); i++ {
+		if re.MatchString(lines[i]) {
 			return i + 1
 		}
 	}
@@ -111,10 +140,11 @@ func ParseModelConfig(file string, text []byte) ([]ModelConfig, error) {
 	configLine := 0
 	for i, c := range list {
 		// The i-th "config" entry starts at the next line naming config.
-		configLine = lineOf(text, "config", configLine+1)
+		configLine = lineMatching(text, configEntry, configLine+1)
+		next := lineMatching(text, configEntry, configLine+1)
 		at := func(field, msg string, a ...any) error {
 			l := lineOf(text, field, configLine)
-			if l == 0 {
+			if l == 0 || (next > 0 && l >= next) {
 				l = configLine
 			}
 			return &ConfigError{File: file, Line: l, Field: fmt.Sprintf("model_config_list.config[%d].%s", i, field), Msg: fmt.Sprintf(msg, a...)}

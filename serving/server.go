@@ -159,6 +159,9 @@ func (s *Server) Models() *Models {
 	return s.mg.get(s.opts.Models[0].Name)
 }
 
+// ModelNames returns the served model names, sorted.
+func (s *Server) ModelNames() []string { return s.mg.names() }
+
 // Model returns the version manager of the model called name, or nil.
 func (s *Server) Model(name string) *Models { return s.mg.get(name) }
 
