@@ -317,9 +317,13 @@ func (m *Models) openServable(d versionDir) (*servable, error) {
 	if m.hooks.batching != nil {
 		s.batch = newBatcher(p, *m.hooks.batching, m.Name, m.hooks.metrics)
 	}
-	if err := warmUp(s); err != nil {
+	n, err := warmUp(s)
+	if err != nil {
 		s.close()
 		return nil, fmt.Errorf("warm-up of model %s version %d failed: %w", m.Name, d.version, err)
+	}
+	if n > 0 {
+		m.logf("model %s version %d: replayed %d warm-up request(s) from %s", m.Name, d.version, n, WarmupFile)
 	}
 	return s, nil
 }

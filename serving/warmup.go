@@ -2,6 +2,7 @@ package serving
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -106,33 +107,31 @@ func WarmupRecord(model string, inputs map[string]*tf.Tensor) ([]byte, error) {
 // warm-up file if it has one (as TensorFlow Serving replays them), else
 // the default signature once on one zero example, so the first client
 // does not pay for building the executor.
-func warmUp(s *servable) error {
+func warmUp(s *servable) (int, error) {
 	path := filepath.Join(s.dir, filepath.FromSlash(WarmupFile))
 	f, err := os.Open(path)
 	if err == nil {
 		defer f.Close()
 		recs, err := ReadTFRecords(f, MaxWarmupRecords)
 		if err != nil {
-			return fmt.Errorf("%s: %w", WarmupFile, err)
+			return 0, fmt.Errorf("%s: %w", WarmupFile, err)
 		}
 		for i, r := range recs {
 			var pl apispb.PredictionLog
 			if err := proto.Unmarshal(r, &pl); err != nil {
-				return fmt.Errorf("%s: record %d: %w", WarmupFile, i, err)
+				return i, fmt.Errorf("%s: record %d: %w", WarmupFile, i, err)
 			}
 			req := pl.GetPredictLog().GetRequest()
 			if req == nil {
-				return fmt.Errorf("%s: record %d: only predict_log warm-up records are supported", WarmupFile, i)
+				return i, fmt.Errorf("%s: record %d: only predict_log warm-up records are supported", WarmupFile, i)
 			}
-			resp, err := predictProto(s, req)
-			if err != nil {
-				return fmt.Errorf("%s: record %d: %w", WarmupFile, i, err)
+			if _, err := predictProto(s, req); err != nil {
+				return i, fmt.Errorf("%s: record %d: %w", WarmupFile, i, err)
 			}
-			_ = resp
 		}
-		return nil
+		return len(recs), nil
 	}
-	return zeroWarmUp(s.pred)
+	return 0, zeroWarmUp(s.pred)
 }
 
 func zeroWarmUp(p *tfgraph.Predictor) error {
@@ -152,7 +151,7 @@ func zeroWarmUp(p *tfgraph.Predictor) error {
 		}
 		shape := make([]int64, len(in.Shape))
 		for i, d := range in.Shape {
-			shape[i] = max(d, 1)
+			shape[i] = int64(max(d, 1))
 		}
 		t, err := newTensor(zeroData(in.DType, shape))
 		if err != nil {
@@ -163,4 +162,30 @@ func zeroWarmUp(p *tfgraph.Predictor) error {
 	out, err := p.Run(sig.Key, inputs)
 	out.Free()
 	return err
+}
+
+// warmupRequests is the warm-up file an export ships: one Predict request
+// of one all-zero example of exampleShape (the input shape without the
+// batch dimension).
+func warmupRequests(model string, exampleShape []int) ([]byte, error) {
+	shape := []int64{1}
+	n := 1
+	for _, d := range exampleShape {
+		shape = append(shape, int64(max(d, 1)))
+		n *= max(d, 1)
+	}
+	x, err := tfgraph.NewFloat32(make([]float32, n), shape...)
+	if err != nil {
+		return nil, err
+	}
+	defer tfgraph.FreeTensors(x)
+	rec, err := WarmupRecord(model, map[string]*tf.Tensor{"x": x})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := WriteTFRecords(&b, [][]byte{rec}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

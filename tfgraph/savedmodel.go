@@ -39,6 +39,8 @@ const (
 	VariablesPrefix = "variables/variables"
 	// AssetsDir holds the asset files of an export directory.
 	AssetsDir = "assets"
+	// ExtraAssetsDir holds files for the server (warm-up requests).
+	ExtraAssetsDir = "assets.extra"
 )
 
 // ErrExists reports an export directory that already exists. Exports never
@@ -78,6 +80,10 @@ type SavedModelSpec struct {
 	Signatures map[string]SignatureSpec
 	// Assets are written to assets/ and listed as AssetFileDefs.
 	Assets []Asset
+	// ExtraAssets are written to assets.extra/ and not listed in the
+	// graph: files for the server rather than the model, such as
+	// TensorFlow Serving's tf_serving_warmup_requests.
+	ExtraAssets []Asset
 	// Replace rewires the exported graph: every op reading a key tensor reads
 	// the value tensor instead. AddServingHead uses it to put the scaling in
 	// front of a model whose input placeholder already exists.
@@ -203,6 +209,11 @@ func (spec *SavedModelSpec) validate() error {
 			return fmt.Errorf("asset %q listed twice", a.Filename)
 		}
 		seen[a.Filename] = true
+	}
+	for _, a := range spec.ExtraAssets {
+		if !assetName.MatchString(a.Filename) {
+			return fmt.Errorf("extra asset file name %q: want a plain file name (letters, digits, _ . -)", a.Filename)
+		}
 	}
 	for from, to := range spec.Replace {
 		if from.Op == nil || to.Op == nil {
@@ -596,6 +607,17 @@ func (ex *export) stage(staging string, spec SavedModelSpec) error {
 			return err
 		}
 		for _, a := range spec.Assets {
+			if err := os.WriteFile(filepath.Join(dir, a.Filename), a.Contents, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	if len(spec.ExtraAssets) > 0 {
+		dir := filepath.Join(staging, ExtraAssetsDir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		for _, a := range spec.ExtraAssets {
 			if err := os.WriteFile(filepath.Join(dir, a.Filename), a.Contents, 0o644); err != nil {
 				return err
 			}
