@@ -2,6 +2,7 @@ package serving
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"sort"
@@ -1144,8 +1145,9 @@ func flatten(v any) ([]func([]byte) []byte, error) {
 	return out, nil
 }
 
-// writeTensor appends the elements [off, off+prod(shape)) nested by shape.
-func (o *outputTensor) writeTensor(b []byte, shape []int64, off int) ([]byte, int) {
+// writeTensor appends the elements [off, off+prod(shape)) nested by shape;
+// flush, if set, may hand the bytes so far on between top-level elements.
+func (o *outputTensor) writeTensor(b []byte, shape []int64, off int, flush func([]byte) []byte) ([]byte, int) {
 	if len(shape) == 0 {
 		return o.write(b, off), off + 1
 	}
@@ -1154,21 +1156,55 @@ func (o *outputTensor) writeTensor(b []byte, shape []int64, off int) ([]byte, in
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b, off = o.writeTensor(b, shape[1:], off)
+		b, off = o.writeTensor(b, shape[1:], off, nil)
+		if flush != nil {
+			b = flush(b)
+		}
 	}
 	return append(b, ']'), off
 }
 
+// checkPredictions reports the errors encodePredictions would find before
+// anything is written.
+func checkPredictions(outs []*outputTensor, row bool) error {
+	if !row {
+		return nil
+	}
+	batch := int64(-1)
+	for _, o := range outs {
+		if len(o.shape) == 0 {
+			return badRequest("Tensor name: %s has no shape information ", o.key)
+		}
+		if batch >= 0 && o.shape[0] != batch {
+			return badRequest("Tensor name: %s has inconsistent batch size: %d expecting: %d", o.key, o.shape[0], batch)
+		}
+		batch = o.shape[0]
+	}
+	return nil
+}
+
 // encodePredictions writes the response for outputs, sorted by key: row
 // format {"predictions": [...]} (one entry per example; objects when there
-// are several outputs) or columnar {"outputs": ...}.
-func encodePredictions(outs []*outputTensor, row bool) ([]byte, error) {
+// are several outputs) or columnar {"outputs": ...}. It writes to w in
+// pieces of about 64 KiB, so a large response is never held whole.
+func encodePredictions(w io.Writer, outs []*outputTensor, row bool) error {
+	if err := checkPredictions(outs, row); err != nil {
+		return err
+	}
 	sort.Slice(outs, func(i, j int) bool { return outs[i].key < outs[j].key })
-	b := make([]byte, 0, 1024)
+	var werr error
+	flush := func(b []byte) []byte {
+		if len(b) < 1<<16 || werr != nil {
+			return b
+		}
+		_, werr = w.Write(b)
+		return b[:0]
+	}
+	b := make([]byte, 0, 1<<16+4096)
 	if !row {
 		b = append(b, "{\n    \"outputs\": "...)
 		if len(outs) == 1 {
-			b, _ = outs[0].writeTensor(b, outs[0].shape, 0)
+			b, _ = outs[0].writeTensor(b, outs[0].shape, 0, flush)
 		} else {
 			b = append(b, '{')
 			for i, o := range outs {
@@ -1178,50 +1214,51 @@ func encodePredictions(outs []*outputTensor, row bool) ([]byte, error) {
 				b = append(b, "\n        "...)
 				b = strconv.AppendQuote(b, o.key)
 				b = append(b, ": "...)
-				b, _ = o.writeTensor(b, o.shape, 0)
+				b, _ = o.writeTensor(b, o.shape, 0, flush)
 			}
 			b = append(b, "\n    }"...)
 		}
-		return append(b, "\n}\n"...), nil
-	}
-	batch := int64(-1)
-	for _, o := range outs {
-		if len(o.shape) == 0 {
-			return nil, badRequest("Tensor name: %s has no shape information ", o.key)
+		b = append(b, "\n}\n"...)
+	} else {
+		batch := int64(0)
+		if len(outs) > 0 {
+			batch = outs[0].shape[0]
 		}
-		if batch >= 0 && o.shape[0] != batch {
-			return nil, badRequest("Tensor name: %s has inconsistent batch size: %d expecting: %d", o.key, o.shape[0], batch)
-		}
-		batch = o.shape[0]
-	}
-	offs := make([]int, len(outs))
-	b = append(b, "{\n    \"predictions\": ["...)
-	for r := int64(0); r < batch; r++ {
-		if r > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, "\n        "...)
-		if len(outs) > 1 {
-			b = append(b, '{')
-		}
-		for i, o := range outs {
-			if len(outs) > 1 {
-				if i > 0 {
-					b = append(b, ", "...)
-				}
-				b = strconv.AppendQuote(b, o.key)
-				b = append(b, ": "...)
+		offs := make([]int, len(outs))
+		b = append(b, "{\n    \"predictions\": ["...)
+		for r := int64(0); r < batch; r++ {
+			if r > 0 {
+				b = append(b, ',')
 			}
-			b, offs[i] = o.writeTensor(b, o.shape[1:], offs[i])
+			b = append(b, "\n        "...)
+			if len(outs) > 1 {
+				b = append(b, '{')
+			}
+			for i, o := range outs {
+				if len(outs) > 1 {
+					if i > 0 {
+						b = append(b, ", "...)
+					}
+					b = strconv.AppendQuote(b, o.key)
+					b = append(b, ": "...)
+				}
+				b, offs[i] = o.writeTensor(b, o.shape[1:], offs[i], nil)
+			}
+			if len(outs) > 1 {
+				b = append(b, '}')
+			}
+			b = flush(b)
 		}
-		if len(outs) > 1 {
-			b = append(b, '}')
+		if batch > 0 {
+			b = append(b, "\n    "...)
 		}
+		b = append(b, "]\n}\n"...)
 	}
-	if batch > 0 {
-		b = append(b, "\n    "...)
+	if werr != nil {
+		return werr
 	}
-	return append(b, "]\n}\n"...), nil
+	_, err := w.Write(b)
+	return err
 }
 
 // errorBody is TF Serving's error object.

@@ -66,6 +66,7 @@ type servable struct {
 	pred     *tfgraph.Predictor
 	card     *modelcard.Card // nil when the export has no tfnids card
 	batch    *batcher        // nil: batching off
+	maxRows  int             // rows per session run (0: no limit)
 	inflight atomic.Int64
 	retired  atomic.Bool
 	once     sync.Once
@@ -134,6 +135,7 @@ func listVersions(base string) ([]versionDir, error) {
 type loadHooks struct {
 	session  tfgraph.SessionConfig
 	batching *BatchingOptions
+	maxRows  int
 	metrics  *metrics
 	logf     func(format string, args ...any)
 }
@@ -308,7 +310,7 @@ func (m *Models) openServable(d versionDir) (*servable, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &servable{model: m.Name, version: d.version, dir: d.path, pred: p}
+	s := &servable{model: m.Name, version: d.version, dir: d.path, pred: p, maxRows: m.hooks.maxRows}
 	if path := p.AssetPath(modelcard.AssetName); path != "" {
 		if c, err := modelcard.Read(path); err == nil {
 			s.card = c

@@ -28,10 +28,75 @@ func (s *servable) signature(name string) (*tfgraph.Signature, error) {
 // run runs sig on feeds, through the batcher when batching is on. The
 // caller frees the result; feeds are not freed.
 func (s *servable) run(sig *tfgraph.Signature, feeds map[string]*tf.Tensor) (tfgraph.Tensors, error) {
+	if rows := batchRows(feeds); s.maxRows > 0 && rows > s.maxRows {
+		return runChunked(s.pred, sig, feeds, rows, s.maxRows)
+	}
 	if s.batch != nil {
 		return s.batch.run(sig, feeds)
 	}
 	return s.pred.Run(sig.Key, feeds)
+}
+
+// DefaultMaxRowsPerRun is how many examples one session run takes at most;
+// larger requests run in slices of this many rows. A model's activations
+// grow with the rows of a run (a CNN's can be a hundred times the input),
+// so this is what bounds a large request's memory.
+const DefaultMaxRowsPerRun = 512
+
+// runChunked runs a request of rows examples as consecutive runs of at
+// most chunk rows and joins their outputs, which must all have the rows as
+// their first dimension.
+func runChunked(p *tfgraph.Predictor, sig *tfgraph.Signature, feeds map[string]*tf.Tensor, rows, chunk int) (tfgraph.Tensors, error) {
+	out := tfgraph.Tensors{}
+	var outBufs map[string][]byte
+	fail := func(err error) (tfgraph.Tensors, error) {
+		out.Free()
+		return nil, err
+	}
+	for lo := 0; lo < rows; lo += chunk {
+		hi := min(lo+chunk, rows)
+		part := make(map[string]*tf.Tensor, len(feeds))
+		for k, t := range feeds {
+			all := tfgraph.TensorBytes(t)
+			rowBytes := len(all) / rows
+			pt, buf, err := tfgraph.AllocTensor(t.DataType(), append([]int64{int64(hi - lo)}, t.Shape()[1:]...))
+			if err != nil {
+				return fail(err)
+			}
+			copy(buf, all[lo*rowBytes:hi*rowBytes])
+			part[k] = pt
+		}
+		res, err := p.Run(sig.Key, part)
+		for _, t := range part {
+			tfgraph.FreeTensors(t)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		if outBufs == nil {
+			outBufs = map[string][]byte{}
+			for k, o := range res {
+				shape := o.Shape()
+				if len(shape) == 0 || shape[0] != int64(hi-lo) {
+					res.Free()
+					return fail(statusErr(codes.Internal, "output %q has shape %v, not one row per example; cannot split the request", k, shape))
+				}
+				t, buf, err := tfgraph.AllocTensor(o.DataType(), append([]int64{int64(rows)}, shape[1:]...))
+				if err != nil {
+					res.Free()
+					return fail(err)
+				}
+				out[k], outBufs[k] = t, buf
+			}
+		}
+		for k, o := range res {
+			b := tfgraph.TensorBytes(o)
+			rowBytes := len(b) / (hi - lo)
+			copy(outBufs[k][lo*rowBytes:], b)
+		}
+		res.Free()
+	}
+	return out, nil
 }
 
 // predictProto answers a gRPC PredictRequest (and replays warm-up

@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -66,6 +67,9 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Session configures every loaded version's session.
 	Session tfgraph.SessionConfig
+	// MaxRowsPerRun splits larger requests into session runs of this many
+	// examples (default DefaultMaxRowsPerRun; -1: never split).
+	MaxRowsPerRun int
 	// Batching, when set, merges concurrent requests (--enable_batching).
 	Batching *BatchingOptions
 	// Monitoring, when it names a Prometheus path, exports metrics there
@@ -98,6 +102,9 @@ func (o *Options) defaults() {
 	def(&o.ShutdownTimeout, 30*time.Second)
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxRowsPerRun == 0 {
+		o.MaxRowsPerRun = DefaultMaxRowsPerRun
 	}
 	if o.MaxBytesInFlight <= 0 {
 		o.MaxBytesInFlight = DefaultMaxBytesInFlight
@@ -132,7 +139,7 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Monitoring != nil && opts.Monitoring.PrometheusPath != "" {
 		s.metrics = newMetrics()
 	}
-	s.mg = newManager(loadHooks{session: opts.Session, batching: opts.Batching, metrics: s.metrics, logf: opts.Logf}, opts.PollInterval)
+	s.mg = newManager(loadHooks{session: opts.Session, batching: opts.Batching, maxRows: max(opts.MaxRowsPerRun, 0), metrics: s.metrics, logf: opts.Logf}, opts.PollInterval)
 	if opts.ConfigFile != "" {
 		text, err := os.ReadFile(opts.ConfigFile)
 		if err == nil {
@@ -255,6 +262,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	start := time.Now()
 	model, api, body, err := s.route(w, r)
+	if st, ok := err.(*streamed); ok {
+		// A prediction: the status is 200 from here on; the body is
+		// written in pieces.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		bw := bufio.NewWriterSize(w, 1<<16)
+		werr := st.write(bw)
+		if werr == nil {
+			werr = bw.Flush()
+		}
+		s.metrics.request(model, api, "REST", CodeOf(werr), time.Since(start))
+		return
+	}
 	code := http.StatusOK
 	if err != nil {
 		code = httpStatus(CodeOf(err))
@@ -311,8 +331,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) (model, api strin
 		if models == nil {
 			return m[1], "", nil, unknownModel(m[1], spec)
 		}
-		out, err := s.predict(w, r, models, spec)
-		return m[1], method, out, err
+		stream, err := s.predict(w, r, models, spec)
+		if err != nil {
+			return m[1], method, nil, err
+		}
+		return m[1], method, nil, &streamed{stream}
 	case http.MethodGet:
 		m := statusPath.FindStringSubmatch(path)
 		if m == nil {
@@ -340,6 +363,11 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) (model, api strin
 	}
 	return "", "", nil, malformed
 }
+
+// streamed is route's way to hand back a response to write in pieces.
+type streamed struct{ write func(io.Writer) error }
+
+func (*streamed) Error() string { return "streamed response" }
 
 func unknownModel(name string, spec VersionSpec) error {
 	if spec.Version != nil {
@@ -461,7 +489,7 @@ func (s *Server) metadata(models *Models, spec VersionSpec) ([]byte, error) {
 
 // --- predict --------------------------------------------------------------------
 
-func (s *Server) predict(w http.ResponseWriter, r *http.Request, models *Models, spec VersionSpec) ([]byte, error) {
+func (s *Server) predict(w http.ResponseWriter, r *http.Request, models *Models, spec VersionSpec) (func(io.Writer) error, error) {
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		return nil, &Error{Code: codes.ResourceExhausted, http: http.StatusRequestEntityTooLarge,
 			Msg: fmt.Sprintf("request body larger than %d bytes; send fewer instances per request", s.opts.MaxBodyBytes)}
@@ -523,10 +551,21 @@ func readBody(r io.Reader, n int64) ([]byte, error) {
 // signature and encodes the outputs. Client errors are reported as such
 // (HTTP 400 in the server).
 func Predict(p *tfgraph.Predictor, body []byte) ([]byte, error) {
-	return predictJSON(&servable{pred: p}, body)
+	var b bytes.Buffer
+	stream, err := predictJSON(&servable{pred: p}, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := stream(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
-func predictJSON(sv *servable, body []byte) ([]byte, error) {
+// predictJSON decodes and runs a :predict body on sv and returns a
+// function that writes the response (its errors are the writer's); the
+// caller must call it once, which releases the outputs.
+func predictJSON(sv *servable, body []byte) (func(io.Writer) error, error) {
 	req, sig, err := parsePredict(body, func(name string) (*tfgraph.Signature, error) {
 		key := name
 		if key == "" {
@@ -562,7 +601,6 @@ func predictJSON(sv *servable, body []byte) ([]byte, error) {
 	if err != nil {
 		return nil, runError(err)
 	}
-	defer res.Free()
 	keys := make([]string, 0, len(res))
 	for k := range res {
 		keys = append(keys, k)
@@ -572,11 +610,16 @@ func predictJSON(sv *servable, body []byte) ([]byte, error) {
 	for _, k := range keys {
 		o, err := newOutput(k, res[k])
 		if err != nil {
+			res.Free()
 			return nil, err
 		}
 		outs = append(outs, o)
 	}
-	return encodePredictions(outs, req.row)
+	res.Free()
+	if err := checkPredictions(outs, req.row); err != nil {
+		return nil, err
+	}
+	return func(w io.Writer) error { return encodePredictions(w, outs, req.row) }, nil
 }
 
 // newTensor returns the tensor td was decoded into (handing it on: td no
