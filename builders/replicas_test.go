@@ -13,6 +13,7 @@ import (
 	corepb "github.com/wamuir/graft/tensorflow/core/protobuf/for_core_protos_go_proto"
 
 	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 // stepBoth runs one Adam step on the same batch through a model built by
@@ -184,9 +185,9 @@ func twoServers(t *testing.T) []string {
 		}
 		cluster := &corepb.ClusterDef{Job: []*corepb.JobDef{{Name: "worker", Tasks: map[int32]string{0: ports[0], 1: ports[1]}}}}
 		for i := range 2 {
-			s, err := tfgraph.NewServer(&corepb.ServerDef{Cluster: cluster, JobName: "worker", TaskIndex: int32(i), Protocol: "grpc",
+			s, err := tfserver.NewServer(&corepb.ServerDef{Cluster: cluster, JobName: "worker", TaskIndex: int32(i), Protocol: "grpc",
 				DefaultSessionConfig: &corepb.ConfigProto{IntraOpParallelismThreads: 1, InterOpParallelismThreads: 1}},
-				tfgraph.ServerOptions{Listen: "127.0.0.1"})
+				tfserver.ServerOptions{Listen: "127.0.0.1"})
 			if err != nil {
 				serversErr = err
 				return

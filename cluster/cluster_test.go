@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tfnids/tfnids/experiment"
-	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 func TestParse(t *testing.T) {
@@ -155,7 +155,7 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	def, _ := s.ServerDef("worker", 0, 1)
-	srv, err := tfgraph.NewServer(def, tfgraph.ServerOptions{Listen: ListenAddress(live)})
+	srv, err := tfserver.NewServer(def, tfserver.ServerOptions{Listen: ListenAddress(live)})
 	if err != nil {
 		t.Fatal(err)
 	}

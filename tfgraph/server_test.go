@@ -14,6 +14,8 @@ import (
 	tf "github.com/wamuir/graft/tensorflow"
 	corepb "github.com/wamuir/graft/tensorflow/core/protobuf/for_core_protos_go_proto"
 	"github.com/wamuir/graft/tensorflow/op"
+
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 // freePort returns a loopback address nothing listens on (just now).
@@ -67,7 +69,7 @@ func listeners(t *testing.T, port int) []string {
 // a local model with the ordinary Saver.
 func TestServerServesOnLoopbackOnly(t *testing.T) {
 	addr := freePort(t)
-	srv, err := NewServer(oneTaskDef(addr), ServerOptions{Listen: "127.0.0.1"})
+	srv, err := tfserver.NewServer(oneTaskDef(addr), tfserver.ServerOptions{Listen: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +210,7 @@ func runInt64(t *testing.T, sess *tf.Session, out tf.Output) int64 {
 // TestServerClose: Close does not destroy the server (that aborts the
 // process in TensorFlow 2.18) but makes it unusable.
 func TestServerClose(t *testing.T) {
-	srv, err := NewServer(oneTaskDef(freePort(t)), ServerOptions{Listen: "127.0.0.1"})
+	srv, err := tfserver.NewServer(oneTaskDef(freePort(t)), tfserver.ServerOptions{Listen: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,15 +226,15 @@ func TestServerClose(t *testing.T) {
 }
 
 func TestNewServerErrors(t *testing.T) {
-	if _, err := NewServer(nil, ServerOptions{}); err == nil {
+	if _, err := tfserver.NewServer(nil, tfserver.ServerOptions{}); err == nil {
 		t.Error("nil ServerDef accepted")
 	}
-	if _, err := NewServer(oneTaskDef(freePort(t)), ServerOptions{Listen: "localhost"}); err == nil || !strings.Contains(err.Error(), "not an IP address") {
+	if _, err := tfserver.NewServer(oneTaskDef(freePort(t)), tfserver.ServerOptions{Listen: "localhost"}); err == nil || !strings.Contains(err.Error(), "not an IP address") {
 		t.Errorf("listen on a host name: %v", err)
 	}
 	def := oneTaskDef(freePort(t))
 	def.JobName = "ps" // not in the cluster
-	if _, err := NewServer(def, ServerOptions{Listen: "127.0.0.1"}); err == nil {
+	if _, err := tfserver.NewServer(def, tfserver.ServerOptions{Listen: "127.0.0.1"}); err == nil {
 		t.Error("a ServerDef naming a job outside its cluster was accepted")
 	}
 }
