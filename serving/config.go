@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	configpb "github.com/wamuir/graft/tensorflow/serving/config_go_proto"
 	stfpb "github.com/wamuir/graft/tensorflow/serving/servables/tensorflow_go_proto"
@@ -72,7 +73,10 @@ func parseText(file string, text []byte, m proto.Message) error {
 	if err == nil {
 		return nil
 	}
-	ce := &ConfigError{File: file, Msg: err.Error()}
+	ce := &ConfigError{File: file, Msg: strings.TrimLeftFunc(strings.TrimPrefix(err.Error(), "proto:"), unicode.IsSpace)}
+	if strings.Contains(ce.Msg, "unexpected EOF") {
+		ce.Msg = "unexpected end of file (an unclosed '{'?)"
+	}
 	if mm := textPos.FindStringSubmatch(err.Error()); mm != nil {
 		ce.Line, _ = strconv.Atoi(mm[1])
 		ce.Column, _ = strconv.Atoi(mm[2])
