@@ -41,12 +41,20 @@ type FitOptions struct {
 	// uninterrupted one would).
 	Shuffle bool
 	Seed    int64
-	// Patience > 0 turns on Keras' EarlyStopping(monitor="loss", mode="min",
-	// patience=Patience, min_delta=MinDelta, restore_best_weights=
-	// RestoreBest): training stops once Patience epochs in a row did not
-	// lower the training loss by more than MinDelta (never after the very
-	// first epoch). Patience 0 means no early stopping.
-	Patience    int
+	// Patience > 0 turns on Keras' EarlyStopping(monitor=Monitor,
+	// mode="min", patience=Patience, min_delta=MinDelta,
+	// restore_best_weights=RestoreBest): training stops once Patience
+	// epochs in a row did not lower the monitored loss by more than MinDelta
+	// (never after the very first epoch). Patience 0 means no early
+	// stopping.
+	Patience int
+	// Monitor is the loss early stopping watches: "loss" (the default, the
+	// training loss, as the seed) or "val_loss" (needs Validation).
+	Monitor string
+	// Validation, if set, is evaluated in inference mode (dropout off,
+	// batch-norm moving statistics) after every epoch, as Keras'
+	// validation_data: EpochStats.ValLoss and ValAccuracy.
+	Validation  Examples
 	MinDelta    float64
 	RestoreBest bool
 	// InitialEpoch is the number of epochs already done (resume).
@@ -76,6 +84,23 @@ type EpochStats struct {
 	Accuracy      float64 // fraction of examples classified right during the epoch
 	Seconds       float64
 	SamplesPerSec float64
+	// Validated is set when ValLoss and ValAccuracy were measured: the
+	// inference-mode loss (with penalties) and accuracy on
+	// FitOptions.Validation after the epoch, as Keras' val_loss and
+	// val_accuracy.
+	Validated            bool
+	ValLoss, ValAccuracy float64
+}
+
+// monitored returns the value early stopping watches.
+func (e EpochStats) monitored(monitor string) float64 {
+	if monitor == "val_loss" {
+		if !e.Validated {
+			return math.NaN()
+		}
+		return e.ValLoss
+	}
+	return e.Loss
 }
 
 // BatchStats reports progress within an epoch.
@@ -110,6 +135,21 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 	if o.Epochs < 0 || o.InitialEpoch < 0 || o.BatchSize < 0 || o.Patience < 0 {
 		return h, fmt.Errorf("builders: fit: epochs, initial epoch, batch size and patience must be >= 0")
 	}
+	switch o.Monitor {
+	case "", "loss":
+		o.Monitor = "loss"
+	case "val_loss":
+		if o.Validation == nil {
+			return h, fmt.Errorf("builders: fit: monitor val_loss needs validation examples")
+		}
+	default:
+		return h, fmt.Errorf("builders: fit: unknown monitor %q (loss or val_loss)", o.Monitor)
+	}
+	if o.Validation != nil {
+		if err := m.checkExamples(o.Validation); err != nil {
+			return h, fmt.Errorf("builders: fit: validation: %w", err)
+		}
+	}
 	bs := o.BatchSize
 	if bs == 0 {
 		bs = DefaultBatchSize
@@ -128,7 +168,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 	var best map[string][]float32
 	if o.Patience > 0 {
 		for _, e := range o.PriorHistory {
-			improved, stop := stopper.update(e.Epoch-1, e.Loss)
+			improved, stop := stopper.update(e.Epoch-1, e.monitored(o.Monitor))
 			if improved {
 				h.BestEpoch = e.Epoch
 			}
@@ -178,6 +218,13 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 		if secs > 0 {
 			st.SamplesPerSec = float64(n) / secs
 		}
+		if o.Validation != nil {
+			vl, va, err := m.Evaluate(o.Validation, bs)
+			if err != nil {
+				return h, fmt.Errorf("builders: fit: epoch %d: validation: %w", epoch+1, err)
+			}
+			st.Validated, st.ValLoss, st.ValAccuracy = true, vl, va
+		}
 		h.Epochs = append(h.Epochs, st)
 		if o.OnEpochEnd != nil {
 			if err := o.OnEpochEnd(st); err != nil {
@@ -185,7 +232,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 			}
 		}
 		if o.Patience > 0 {
-			improved, stop := stopper.update(epoch, st.Loss)
+			improved, stop := stopper.update(epoch, st.monitored(o.Monitor))
 			if improved {
 				h.BestEpoch = epoch + 1
 			}
@@ -362,8 +409,8 @@ func Classes(probs []float32, width int, binary bool) []int32 {
 	return out
 }
 
-// earlyStopper is Keras 3's EarlyStopping(monitor="loss", mode="min")
-// decision rule (keras/src/callbacks/early_stopping.py).
+// earlyStopper is Keras 3's EarlyStopping(mode="min") decision rule
+// (keras/src/callbacks/early_stopping.py) on the monitored loss.
 type earlyStopper struct {
 	patience int
 	minDelta float64 // >= 0: an improvement must lower the best loss by more than this

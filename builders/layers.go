@@ -446,6 +446,7 @@ func (n BatchNormalization) Apply(p *tfgraph.Pass, name string, x tf.Output, in 
 		}
 	} else {
 		mean, variance = movingMean, movingVar
+		p.Taps = append(p.Taps, tfgraph.Tap{Layer: name, Kind: batchNormInput, X: x})
 	}
 	inv := op.Mul(s.SubScope("inv"),
 		op.Rsqrt(s.SubScope("Rsqrt"), op.AddV2(s.SubScope("add_epsilon"), variance, op.Const(s.SubScope("epsilon"), float32(eps)))),
@@ -453,6 +454,10 @@ func (n BatchNormalization) Apply(p *tfgraph.Pass, name string, x tf.Output, in 
 	shift := op.Sub(s.SubScope("shift"), beta, op.Mul(s.SubScope("mean_inv"), mean, inv))
 	return op.AddV2(s.SubScope("output"), op.Mul(s.SubScope("scaled"), x, inv), shift)
 }
+
+// batchNormInput is the Tap kind of a batch-norm layer's input in an
+// inference pass (RecalibrateBatchNorm reads it).
+const batchNormInput = "batch_normalization_input"
 
 // Dropout is keras.layers.Dropout: identity in inference passes; in
 // training passes it keeps each value with probability 1 − Rate and scales

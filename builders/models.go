@@ -285,6 +285,7 @@ type Model struct {
 	Train, Infer *tfgraph.Pass
 
 	weights []*tfgraph.Variable // the model's own variables (no optimizer state)
+	bnRecal []bnRecal           // RecalibrateBatchNorm's ops, one per batch-norm layer
 	sess    *tf.Session
 }
 
@@ -309,6 +310,7 @@ func Build(cfg Config) (*Model, error) {
 	inf := applyModel(cfg, m.Infer, m.X)
 	m.Probs = identity(b, "probabilities", inf.probs)
 	m.EvalLoss, m.EvalAccuracy = lossAndAccuracy(cfg, m.Infer, inf, m.Y, "eval_loss")
+	m.bnRecal = addBatchNormRecalibration(b, m.Infer)
 	if err := b.Err(); err != nil {
 		return nil, fmt.Errorf("builders: %s: %w", cfg.Model, err)
 	}

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -115,4 +116,63 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// readCSVRecords reads every record of r with the same parser Load uses,
+// splitting the input into chunks of chunkSize bytes (at least 1) the way
+// Load's reader does. It exists for tests and the fuzz target and returns
+// the records read before the first error.
+func readCSVRecords(r io.Reader, chunkSize int) ([][]string, error) {
+	if chunkSize < 1 {
+		chunkSize = 1
+	}
+	var out [][]string
+	var pending []byte
+	buf := make([]byte, chunkSize)
+	eof := false
+	var fields [][]byte
+	baseLine := 0
+	for !eof || len(pending) > 0 {
+		if !eof {
+			n, err := io.ReadFull(r, buf)
+			pending = append(pending, buf[:n]...)
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				eof = true
+			} else if err != nil {
+				return out, err
+			}
+		}
+		end := recordEnd(pending)
+		if eof {
+			end = len(pending)
+		}
+		if end <= 0 {
+			if eof {
+				break
+			}
+			buf = make([]byte, 2*len(buf)) // a long record: read more at once, as Load does
+			continue
+		}
+		chunk := append([]byte(nil), pending[:end]...)
+		pending = append(pending[:0], pending[end:]...)
+		s := recordScanner{data: chunk}
+		for {
+			var line int
+			var err error
+			fields, line, err = s.next(fields)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return out, fmt.Errorf("line %d: %w", baseLine+line+1, err)
+			}
+			rec := make([]string, len(fields))
+			for i, f := range fields {
+				rec[i] = string(f)
+			}
+			out = append(out, rec)
+		}
+		baseLine += s.line
+	}
+	return out, nil
 }

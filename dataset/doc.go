@@ -12,7 +12,8 @@
 // in (ProfileNames): cic_ton_iot and cic_ids_2017 (the seed's DatasetInfo
 // definitions), cicids2017_improved (the CIC-IDS2017 files in shared/data),
 // ton_iot_network (Zeek-style ToN-IoT CSVs) and netflow (the NF-* family).
-// ResolveProfile("auto", header) picks one from the header and says why; a
+// ProfileFor("auto", paths) picks one from the first file's header and says
+// why (the one entry point for resolving a profile for data); a
 // user profile is a YAML or JSON file (LoadProfileFile), optionally
 // extending a built-in. Column names match after trimming spaces and BOMs,
 // case-insensitively and through aliases (the CICFlowMeter short and long
@@ -42,15 +43,15 @@
 // Sequence models read NewWindows (length L, stride 1, label of the last
 // row, as keras.utils.timeseries_dataset_from_array with
 // targets=labels[L-1:]) built per split, so no window spans a fold boundary
-// and the first L−1 rows of each split get no prediction. BatchIndices
-// shuffles with a caller's seeded RNG.
+// and the first L−1 rows of each split get no prediction; the trainer
+// (builders) batches and shuffles them.
 //
 // New data for a trained model is encoded with LoadLike and the training
 // frame's Schema (the same inputs, categories and class names).
 //
 // # Example
 //
-//	prof, why, err := dataset.ResolveProfile("auto", header)
+//	prof, why, err := dataset.ProfileFor("auto", []string{"data/"})
 //	f, rep, err := dataset.Load([]string{"data/"}, dataset.LoadOptions{
 //		Profile: prof, MultiClass: true, SortByTimestamp: true, Dedupe: true,
 //	})
@@ -61,7 +62,11 @@
 //	s.Transform(train.X, train.Rows)
 //	s.Transform(test.X, test.Rows)
 //	w, err := dataset.NewWindows(train.X, train.Rows, train.Features, train.Labels, 3)
-//	for _, idx := range dataset.BatchIndices(w.Len(), 256, false, nil) {
+//	for lo := 0; lo < w.Len(); lo += 256 {
+//		idx := make([]int, 0, 256)
+//		for i := lo; i < min(lo+256, w.Len()); i++ {
+//			idx = append(idx, i)
+//		}
 //		x := make([]float32, len(idx)*3*train.Features)
 //		y := make([]int32, len(idx))
 //		w.Gather(idx, x, y)
@@ -70,5 +75,16 @@
 //
 // Programmer errors (shape mismatches in Gather, Transform, Subset) panic
 // with a "dataset:" message; everything that depends on the data returns an
-// error.
+// error, a *Error with a Kind for problems in the data itself. Errors speak
+// of the data (file, line, column, what was expected) and never of
+// command-line flags; the CLI adds those.
+//
+// # Where the code lives
+//
+// Load runs in stages, one file each: paths.go (which files, opening them,
+// the header), plan.go (each column's role from the first header; every
+// file's field-to-column plan), read.go (the single reader cutting files
+// into chunks of whole records and assigning row slots), parse.go (the
+// workers parsing chunks into the slot store), assemble.go (finish: remap
+// codes, dedupe, compact, sort by time, factorize, one-hot).
 package dataset

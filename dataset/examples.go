@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"fmt"
-	"math/rand/v2"
 )
 
 // Examples feed training without materialising copies: rows for the CNN,
@@ -120,30 +119,4 @@ func (w *Windows) Gather(idx []int, x []float32, y []int32) {
 			y[k] = w.labels[i+w.length-1]
 		}
 	}
-}
-
-// BatchIndices cuts the example indices 0 … n−1 into batches of batchSize,
-// the last one partial. With shuffle the indices are a fresh permutation
-// drawn from rng (call it once per epoch for a new order); without, they are
-// in order, as the seed's sequence models read them. It panics if batchSize
-// < 1 or shuffle is asked without an rng.
-func BatchIndices(n, batchSize int, shuffle bool, rng *rand.Rand) [][]int {
-	if batchSize < 1 {
-		panic(fmt.Sprintf("dataset: BatchIndices: batch size %d", batchSize))
-	}
-	if shuffle && rng == nil {
-		panic("dataset: BatchIndices: shuffle needs an rng")
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	if shuffle {
-		rng.Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
-	}
-	var out [][]int
-	for s := 0; s < n; s += batchSize {
-		out = append(out, idx[s:min(s+batchSize, n)])
-	}
-	return out
 }

@@ -177,10 +177,36 @@ type ClassCount struct {
 
 // DroppedColumn is a header column left out of the model input, and why:
 // "drop" (profile drop_columns), "weak", "network" (network features off),
-// "label", "class", "timestamp" or "not in schema" (LoadLike).
+// "label", "class", "timestamp", "not in schema" (LoadLike), "text" (a
+// column the profile does not name that holds text in nearly every row),
+// "asked" (LoadOptions.Drop) or "not asked" (not in LoadOptions.Features).
 type DroppedColumn struct {
 	Name   string `json:"name"`
 	Reason string `json:"reason"`
+}
+
+// WarningKind classifies a Warning.
+type WarningKind string
+
+const (
+	// WarnTextColumn: a column the profile does not name held text in
+	// nearly every row and was left out.
+	WarnTextColumn WarningKind = "text_column"
+	// WarnClassCase: class names differ only by case and stay separate.
+	WarnClassCase WarningKind = "class_case"
+	// WarnClassCaseMerged: class names that differ only by case were merged.
+	WarnClassCaseMerged WarningKind = "class_case_merged"
+	// WarnDuplicateHeader: a header names a column twice; the second is
+	// renamed pandas-style.
+	WarnDuplicateHeader WarningKind = "duplicate_header"
+)
+
+// Warning is something Load did on its own that a user should know.
+// Column names and values in Message are quoted and escaped.
+type Warning struct {
+	Kind    WarningKind `json:"kind"`
+	Column  string      `json:"column,omitempty"`
+	Message string      `json:"message"`
 }
 
 // LoadReport says what Load read and what it did to the rows.
@@ -228,6 +254,10 @@ type LoadReport struct {
 	// the schema does not know; they get code -1 (factorize) or no one-hot
 	// input set.
 	UnknownCategories map[string]int `json:"unknown_categories,omitempty"`
+	// Warnings are things the load did on its own that a user should
+	// know: text columns left out, class names differing only by case,
+	// duplicate header names. Names in them are quoted and escaped.
+	Warnings []Warning `json:"warnings,omitempty"`
 	// Unlabeled (LoadLike) is true when the data has no label column.
 	Unlabeled bool `json:"unlabeled,omitempty"`
 }

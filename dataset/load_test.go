@@ -239,7 +239,7 @@ func TestBadInput(t *testing.T) {
 		{map[string]string{"noin.csv": "id,ts,weak,label,class\n1,2024-01-01 00:00:01,0,0,normal\n"}, []string{"noin.csv"},
 			LoadOptions{}, []string{"no input columns"}}, // 16
 		{map[string]string{"auto.csv": "x,y\n1,2\n"}, []string{"auto.csv"}, LoadOptions{Profile: nil},
-			[]string{"matches no built-in profile", "x, y"}}, // 17
+			[]string{"matches no built-in profile", `"x", "y"`}}, // 17
 		{nil, nil, LoadOptions{}, []string{"no data files"}}, // 18
 	}
 	for i, c := range cases {

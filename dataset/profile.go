@@ -192,9 +192,22 @@ func builtinProfiles() map[string]*Profile {
 				"weird_notice"},
 			CategoricalEncoding: Factorize,
 		},
+		"netflow_v3": {
+			Name: "netflow_v3",
+			Description: "NetFlow v3 NF-*-v3 family (UQ NIDS datasets, 53 features): Label 0/1 + Attack, " +
+				"flows sorted by FLOW_START_MILLISECONDS",
+			TimestampColumn:  "FLOW_START_MILLISECONDS",
+			TimestampLayouts: []string{"unix_ms"},
+			LabelColumn:      "Label",
+			ClassColumn:      "Attack",
+			BenignClass:      "Benign",
+			DropColumns: []string{"IPV4_SRC_ADDR", "L4_SRC_PORT", "IPV4_DST_ADDR", "L4_DST_PORT",
+				"IPV6_SRC_ADDR", "IPV6_DST_ADDR", "FLOW_START_MILLISECONDS", "FLOW_END_MILLISECONDS"},
+			DedupeIgnoreColumns: []string{"FLOW_START_MILLISECONDS", "FLOW_END_MILLISECONDS"},
+		},
 		"netflow": {
 			Name:        "netflow",
-			Description: "NetFlow NF-* family (UQ NIDS datasets): Label 0/1 + Attack, no timestamp",
+			Description: "NetFlow NF-* family v1/v2 (UQ NIDS datasets): Label 0/1 + Attack, no timestamp",
 			LabelColumn: "Label",
 			ClassColumn: "Attack",
 			BenignClass: "Benign",
@@ -370,6 +383,31 @@ func LoadProfileFile(path string) (*Profile, error) {
 	return p, nil
 }
 
+// ProfileFor picks the profile for data at paths (files, directories or
+// globs, as Load takes them): the one entry point for "which profile reads
+// this data". nameOrFile is a built-in name, the path of a profile file, or
+// "auto" (or "") to detect a built-in from the first file's header. It
+// returns the profile and a sentence saying why it was chosen; the data is
+// read only when detection needs its header.
+func ProfileFor(nameOrFile string, paths []string) (*Profile, string, error) {
+	var header []string
+	if nameOrFile == "" || nameOrFile == "auto" {
+		files, err := ExpandPaths(paths)
+		if err != nil {
+			return nil, "", err
+		}
+		if header, err = ReadHeader(files[0]); err != nil {
+			return nil, "", err
+		}
+		p, why, err := ResolveProfile(nameOrFile, header)
+		if e, ok := err.(*Error); ok && e.File == "" {
+			e.File = files[0]
+		}
+		return p, why, err
+	}
+	return ResolveProfile(nameOrFile, nil)
+}
+
 // ResolveProfile picks the profile for a run. nameOrFile is a built-in name,
 // the path of a profile file, or "auto" (or "") to detect a built-in from
 // header, the first file's column names. It returns the profile and a
@@ -378,7 +416,7 @@ func ResolveProfile(nameOrFile string, header []string) (*Profile, string, error
 	switch {
 	case nameOrFile == "" || nameOrFile == "auto":
 		if len(header) == 0 {
-			return nil, "", fmt.Errorf("dataset: --profile auto needs the data's header")
+			return nil, "", &Error{Kind: ErrProfile, Msg: "detecting the profile needs the data's header"}
 		}
 		return detectProfile(header)
 	case builtinProfiles()[nameOrFile] != nil:
@@ -409,9 +447,14 @@ func detectProfile(header []string) (*Profile, string, error) {
 	}
 	pick := func(name, why string) (*Profile, string, error) {
 		p, err := BuiltinProfile(name)
+		if r, ok := runnerUp(header, name); ok {
+			why += "; runner-up: " + r
+		}
 		return p, "auto: " + why, err
 	}
 	switch {
+	case has("IPV4_SRC_ADDR", "IN_BYTES", "OUT_BYTES", "Label", "FLOW_START_MILLISECONDS"):
+		return pick("netflow_v3", "NetFlow columns (IPV4_SRC_ADDR, IN_BYTES, OUT_BYTES) with Label and FLOW_START_MILLISECONDS → netflow_v3 (NF-*-v3, sorted by flow start)")
 	case has("IPV4_SRC_ADDR", "IN_BYTES", "OUT_BYTES", "Label"):
 		return pick("netflow", "NetFlow columns (IPV4_SRC_ADDR, IN_BYTES, OUT_BYTES) with Label → netflow (NF-* family)")
 	case has("conn_state", "src_ip_bytes", "dst_ip_bytes") && (has("type") || has("label")):
@@ -429,8 +472,56 @@ func detectProfile(header []string) (*Profile, string, error) {
 	if len(first) > 8 {
 		first = first[:8]
 	}
-	return nil, "", fmt.Errorf("dataset: --profile auto: the header matches no built-in profile (first columns: %s); "+
-		"name one (%s) or give a profile file", strings.Join(first, ", "), strings.Join(ProfileNames(), ", "))
+	return nil, "", &Error{Kind: ErrProfile, Columns: header,
+		Msg: fmt.Sprintf("the header matches no built-in profile (first columns: %s); built-in profiles: %s",
+			quoteList(first), strings.Join(ProfileNames(), ", "))}
+}
+
+// coverage counts the columns a profile names (label, class, timestamp,
+// drop, weak and categorical lists; network features are optional) that
+// header has.
+func coverage(p *Profile, header []string) (found, total int) {
+	aliases := p.Aliases
+	if aliases == nil {
+		aliases = cicAliasMap()
+	}
+	m := newMatcher(header, aliases)
+	seen := map[string]bool{}
+	for _, l := range [][]string{{p.LabelColumn, p.ClassColumn, p.TimestampColumn}, p.DropColumns, p.WeakColumns, p.CategoricalColumns} {
+		for _, n := range l {
+			k := normName(n)
+			if n == "" || seen[k] {
+				continue
+			}
+			seen[k] = true
+			total++
+			if m.find(n) >= 0 {
+				found++
+			}
+		}
+	}
+	return found, total
+}
+
+// runnerUp names the built-in profile other than chosen that covers the
+// most of its columns in header, when it covers at least 80% of them: a
+// close second the user may have meant.
+func runnerUp(header []string, chosen string) (string, bool) {
+	best, bestFound, bestTotal := "", 0, 1
+	for _, name := range ProfileNames() {
+		if name == chosen {
+			continue
+		}
+		p, _ := BuiltinProfile(name)
+		found, total := coverage(p, header)
+		if total > 0 && found*bestTotal > bestFound*total {
+			best, bestFound, bestTotal = name, found, total
+		}
+	}
+	if best == "" || bestFound*5 < bestTotal*4 {
+		return "", false
+	}
+	return fmt.Sprintf("%s (the header has %d of the %d columns it names)", best, bestFound, bestTotal), true
 }
 
 // normName is the matching key of a column name: BOM and spaces trimmed,

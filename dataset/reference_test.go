@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -71,21 +72,18 @@ var improvedWeak = []string{
 	"Subflow Bwd Bytes", "Bwd Bytes/Bulk Avg", "Bwd Packet/Bulk Avg", "Bwd Bulk Rate Avg",
 }
 
-// TestMatchesPandas checks Load + FitMinMax + Transform against the seed's
-// pandas/scikit-learn preprocessing (testdata/reference_preprocess.py) on the
-// real CIC-IDS2017 slice and on a hand-made dirty CIC-ToN-IoT file: same
-// rows dropped, same row order, same label codes, scaled values within 1e-6.
-func TestMatchesPandas(t *testing.T) {
-	t.Parallel() // mostly waiting on Python or I/O
-	py := pyenv.Require(t, "pandas", "sklearn")
-	cic := cicSlice(t)
-	dirty := []string{filepath.Join("testdata", "cic_ton_iot_dirty.csv")}
+// pandasCase is a load compared with the reference preprocessing.
+type pandasCase struct {
+	profile string
+	opts    LoadOptions
+	ref     refCase
+}
+
+// pandasCases are the comparisons of TestMatchesPandas on the CIC slice and
+// the dirty file, given as CSV or as Parquet copies.
+func pandasCases(cic, dirty []string) []pandasCase {
 	improvedDrop := []string{"id", "Flow ID", "Src IP", "Src Port", "Dst IP", "Dst Port", "Timestamp", "Attempted Category"}
-	cases := []struct {
-		profile string
-		opts    LoadOptions
-		ref     refCase
-	}{
+	return []pandasCase{
 		{ // 0: the slice, multi-class, no dedupe, scaler fitted on 2/3
 			"cicids2017_improved", LoadOptions{MultiClass: true, SortByTimestamp: true},
 			refCase{Files: cic, Drop: improvedDrop, Weak: improvedWeak, Class: "Label", Benign: "BENIGN",
@@ -110,6 +108,11 @@ func TestMatchesPandas(t *testing.T) {
 				NTrain: 4},
 		},
 	}
+}
+
+// pandasReference runs testdata/reference_preprocess.py on the cases.
+func pandasReference(t *testing.T, py string, cases []pandasCase) []refResult {
+	t.Helper()
 	var refs []refCase
 	for _, c := range cases {
 		c.ref.MultiClass = c.opts.MultiClass
@@ -131,6 +134,20 @@ func TestMatchesPandas(t *testing.T) {
 	if err := json.Unmarshal(out, &want); err != nil {
 		t.Fatal(err)
 	}
+	return want
+}
+
+// TestMatchesPandas checks Load + FitMinMax + Transform against the seed's
+// pandas/scikit-learn preprocessing (testdata/reference_preprocess.py) on the
+// real CIC-IDS2017 slice and on a hand-made dirty CIC-ToN-IoT file: same
+// rows dropped, same row order, same label codes, scaled values within 1e-6.
+func TestMatchesPandas(t *testing.T) {
+	t.Parallel() // mostly waiting on Python or I/O
+	py := pyenv.Require(t, "pandas", "sklearn")
+	cic := cicSlice(t)
+	dirty := []string{filepath.Join("testdata", "cic_ton_iot_dirty.csv")}
+	cases := pandasCases(cic, dirty)
+	want := pandasReference(t, py, cases)
 	for i, c := range cases {
 		w := want[i]
 		p, err := BuiltinProfile(c.profile)
@@ -143,55 +160,64 @@ func TestMatchesPandas(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d: %v", i, err)
 		}
-		if rep.RowsRead != w.RowsRead || rep.DroppedBadValues != w.DroppedBad || rep.DroppedDuplicates != w.DroppedDup {
-			t.Errorf("%d: read/bad/dup = %d/%d/%d, pandas %d/%d/%d", i, rep.RowsRead, rep.DroppedBadValues,
-				rep.DroppedDuplicates, w.RowsRead, w.DroppedBad, w.DroppedDup)
-		}
-		if !reflect.DeepEqual(f.FeatureNames, w.FeatureNames) {
-			t.Errorf("%d: features\n got %q\nwant %q", i, f.FeatureNames, w.FeatureNames)
-			continue
-		}
-		if !reflect.DeepEqual(f.ClassNames, w.ClassNames) {
-			t.Errorf("%d: class names %q, pandas %q", i, f.ClassNames, w.ClassNames)
-		}
-		if !reflect.DeepEqual(f.Labels, w.Labels) {
-			t.Errorf("%d: labels differ (%d vs %d rows)", i, len(f.Labels), len(w.Labels))
-		}
-		if !reflect.DeepEqual(f.Timestamps, w.Timestamps) {
-			t.Errorf("%d: timestamps (row order) differ", i)
-		}
-		if f.Rows*f.Features != len(w.Scaled) {
-			t.Fatalf("%d: %d×%d values, pandas %d", i, f.Rows, f.Features, len(w.Scaled))
-		}
-		n := c.ref.NTrain
-		s := FitMinMax(f.X[:n*f.Features], n, f.Features)
-		for j := range s.Scale {
-			// Raw values are stored as float32: data_min/max agree to float32 precision.
-			if !close32(s.DataMin[j], w.DataMin[j]) || !close32(s.DataMax[j], w.DataMax[j]) {
-				t.Errorf("%d: %s: min/max %g/%g, sklearn %g/%g", i, f.FeatureNames[j], s.DataMin[j], s.DataMax[j], w.DataMin[j], w.DataMax[j])
-			}
-		}
-		x := append([]float32(nil), f.X...)
-		s.Transform(x, f.Rows)
-		// Scaled values are float32, as training uses them: within [0, 1]
-		// (every training value) float32 is exact to 6e-8, but a test value
-		// far outside the training range, say 20, is only representable to
-		// 20·6e-8, so the bound is 1e-6 relative above 1.
-		worst, worstRel, worstAt := 0.0, 0.0, 0
-		for k, v := range x {
-			d := math.Abs(float64(v) - w.Scaled[k])
-			worst = math.Max(worst, d)
-			if r := d / math.Max(1, math.Abs(w.Scaled[k])); r > worstRel {
-				worstRel, worstAt = r, k
-			}
-		}
-		if worstRel > 1e-6 {
-			t.Errorf("%d: scaled value %d (%s) = %g, sklearn %g: off by more than 1e-6·max(1,|v|)",
-				i, worstAt, f.FeatureNames[worstAt%f.Features], x[worstAt], w.Scaled[worstAt])
-		}
-		t.Logf("%d: %d rows × %d features, %d classes; max |scaled - sklearn| = %.3g (%.3g relative above 1)",
-			i, f.Rows, f.Features, len(f.ClassNames), worst, worstRel)
+		checkPandas(t, fmt.Sprint(i), f, rep, w, c.ref.NTrain)
 	}
+}
+
+// checkPandas compares a load with the reference preprocessing's result:
+// the same counts, features, classes, labels and row order, and scaled
+// values within 1e-6.
+func checkPandas(t *testing.T, name string, f *Frame, rep *LoadReport, w refResult, nTrain int) {
+	t.Helper()
+	i := name
+	if rep.RowsRead != w.RowsRead || rep.DroppedBadValues != w.DroppedBad || rep.DroppedDuplicates != w.DroppedDup {
+		t.Errorf("%s: read/bad/dup = %d/%d/%d, pandas %d/%d/%d", i, rep.RowsRead, rep.DroppedBadValues,
+			rep.DroppedDuplicates, w.RowsRead, w.DroppedBad, w.DroppedDup)
+	}
+	if !reflect.DeepEqual(f.FeatureNames, w.FeatureNames) {
+		t.Errorf("%s: features\n got %q\nwant %q", i, f.FeatureNames, w.FeatureNames)
+		return
+	}
+	if !reflect.DeepEqual(f.ClassNames, w.ClassNames) {
+		t.Errorf("%s: class names %q, pandas %q", i, f.ClassNames, w.ClassNames)
+	}
+	if !reflect.DeepEqual(f.Labels, w.Labels) {
+		t.Errorf("%s: labels differ (%d vs %d rows)", i, len(f.Labels), len(w.Labels))
+	}
+	if !reflect.DeepEqual(f.Timestamps, w.Timestamps) {
+		t.Errorf("%s: timestamps (row order) differ", i)
+	}
+	if f.Rows*f.Features != len(w.Scaled) {
+		t.Fatalf("%s: %d×%d values, pandas %d", i, f.Rows, f.Features, len(w.Scaled))
+	}
+	n := nTrain
+	s := FitMinMax(f.X[:n*f.Features], n, f.Features)
+	for j := range s.Scale {
+		// Raw values are stored as float32: data_min/max agree to float32 precision.
+		if !close32(s.DataMin[j], w.DataMin[j]) || !close32(s.DataMax[j], w.DataMax[j]) {
+			t.Errorf("%s: %s: min/max %g/%g, sklearn %g/%g", i, f.FeatureNames[j], s.DataMin[j], s.DataMax[j], w.DataMin[j], w.DataMax[j])
+		}
+	}
+	x := append([]float32(nil), f.X...)
+	s.Transform(x, f.Rows)
+	// Scaled values are float32, as training uses them: within [0, 1]
+	// (every training value) float32 is exact to 6e-8, but a test value
+	// far outside the training range, say 20, is only representable to
+	// 20·6e-8, so the bound is 1e-6 relative above 1.
+	worst, worstRel, worstAt := 0.0, 0.0, 0
+	for k, v := range x {
+		d := math.Abs(float64(v) - w.Scaled[k])
+		worst = math.Max(worst, d)
+		if r := d / math.Max(1, math.Abs(w.Scaled[k])); r > worstRel {
+			worstRel, worstAt = r, k
+		}
+	}
+	if worstRel > 1e-6 {
+		t.Errorf("%s: scaled value %d (%s) = %g, sklearn %g: off by more than 1e-6·max(1,|v|)",
+			i, worstAt, f.FeatureNames[worstAt%f.Features], x[worstAt], w.Scaled[worstAt])
+	}
+	t.Logf("%s: %d rows × %d features, %d classes; max |scaled - sklearn| = %.3g (%.3g relative above 1)",
+		i, f.Rows, f.Features, len(f.ClassNames), worst, worstRel)
 }
 
 func close32(a, b float64) bool {

@@ -41,13 +41,22 @@ func ExportName(kind string, binary bool) string {
 	return kind
 }
 
-// export writes the trained model as SavedModel version <fold> under
-// <export>/<model>/: TensorFlow Serving serves the highest version, the last
-// fold's model (under time-series CV the one trained on the most data). An
+// export writes the trained model as a SavedModel version under
+// <export>/<model>/. With plain --export, version k is fold k's model, and
+// TensorFlow Serving serves the highest version, the last fold's (under
+// time-series CV the one trained on the most data); the final model
+// (Config.Final) takes the next free version, so it is the one served. An
 // existing version is never overwritten; the next free number is used.
 func (p *pair) export(m *builders.Model, checkpoint string) (string, error) {
 	base := filepath.Join(p.cfg.ExportDir, ExportName(p.kind, p.cfg.Binary))
 	dir := filepath.Join(base, strconv.Itoa(p.fold))
+	if p.final {
+		next, err := serving.NextVersion(base)
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(base, strconv.FormatInt(next, 10))
+	}
 	if _, err := os.Stat(dir); err == nil {
 		next, err := serving.NextVersion(base)
 		if err != nil {

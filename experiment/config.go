@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tfnids/tfnids/crossval"
@@ -14,7 +15,8 @@ import (
 type Config struct {
 	Data    []string // files, directories or globs
 	Profile string   // built-in name, YAML/JSON file, or "auto"
-	// Name names the dataset in paths and results; default: the profile's name.
+	// Name names the dataset in paths and results; default: the first data
+	// path's base name (DataName), else the profile's name.
 	Name string
 
 	Models    []string // "cnn", "lstm", "gru", "dense"
@@ -24,10 +26,22 @@ type Config struct {
 
 	Epochs      int
 	BatchSize   int
-	Patience    int // early stopping on the training loss; 0 disables it
+	Patience    int // early stopping on Monitor; 0 disables it
 	RestoreBest bool
-	SeqLen      int
-	Binary      bool // false: multi-class (the seed's configuration)
+	// Monitor is the loss early stopping watches: "loss" (the seed's, the
+	// training loss) or "val_loss" (the test rows' inference-mode loss,
+	// which needs Validation; it lets the test rows choose the epoch).
+	Monitor string
+	// Validation evaluates the fold's test rows in inference mode after
+	// every epoch (Keras' validation_data): val_loss and val_accuracy in
+	// the history. It does not change training unless Monitor is val_loss.
+	Validation bool
+	// BNRecalibrate re-estimates the batch-norm moving statistics over the
+	// training rows after training (builders.Model.RecalibrateBatchNorm)
+	// and records the effect on the test rows.
+	BNRecalibrate bool
+	SeqLen        int
+	Binary        bool // false: multi-class (the seed's configuration)
 	// ShuffleWindows shuffles the order of the recurrent models' windows
 	// every epoch (on by default). The seed fed them in time order
 	// (shuffle=False), which on time-sorted data makes each batch a single
@@ -41,6 +55,10 @@ type Config struct {
 	SortTimestamp   bool
 	Dedupe          bool
 	BadValues       string // "drop", "zero" or "error"
+	// Drop and Features are dataset.LoadOptions.Drop and Features: columns
+	// to leave out, or the only input columns.
+	Drop, Features []string
+	LabelCase      string // "keep" (or "") or "fold": dataset.LoadOptions.LabelCase
 
 	Device       string // cpu, gpu, gpu:N or a TF device string
 	StrictDevice bool
@@ -51,6 +69,13 @@ type Config struct {
 	WeightsDir string
 	ResultsDir string
 	ExportDir  string // optional: export every trained model as a SavedModel here
+	// ExportBest, with ExportDir, exports only each model's best fold by
+	// this metric (one of ExportMetrics) instead of every fold.
+	ExportBest string
+	// Final, with ExportDir, trains each model once more on all rows after
+	// cross-validation and exports it (instead of every fold) as the next
+	// free version, the one TensorFlow Serving serves.
+	Final bool
 
 	Resume bool
 
@@ -71,6 +96,7 @@ func Defaults() Config {
 	return Config{
 		Profile: "auto", Models: []string{"cnn"}, CV: "timeseries", Splits: 5, TestSplit: 0.2,
 		Epochs: 30, BatchSize: 256, Patience: 10, SeqLen: 3, SortTimestamp: true, ShuffleWindows: true,
+		Monitor: "loss", Validation: true,
 		BadValues: "drop", Device: "cpu", Seed: 42,
 		WeightsDir: "models/weights", ResultsDir: "results",
 	}
@@ -112,6 +138,15 @@ func (c *Config) Validate() error {
 	if c.Patience < 0 {
 		return fmt.Errorf("--patience: %d; must be >= 0 (0 disables early stopping)", c.Patience)
 	}
+	switch c.Monitor {
+	case "", "loss":
+	case "val_loss":
+		if !c.Validation {
+			return fmt.Errorf("--monitor val_loss needs the validation pass (drop --validation=false)")
+		}
+	default:
+		return fmt.Errorf("--monitor: unknown value %q (loss or val_loss)", c.Monitor)
+	}
 	if c.LSTML1 != nil && !(*c.LSTML1 >= 0) {
 		return fmt.Errorf("--lstm-l1: %v; must be >= 0", *c.LSTML1)
 	}
@@ -122,6 +157,15 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--device: %v", err)
 	}
 	if _, err := badValuePolicy(c.BadValues); err != nil {
+		return err
+	}
+	if (c.ExportBest != "" || c.Final) && c.ExportDir == "" {
+		return fmt.Errorf("--export-best and --final need --export DIR (where the SavedModels go)")
+	}
+	if c.ExportBest != "" && !slices.Contains(ExportMetrics, c.ExportBest) {
+		return fmt.Errorf("--export-best: unknown metric %q (%s)", c.ExportBest, strings.Join(ExportMetrics, ", "))
+	}
+	if _, err := dataset.ParseLabelCase(c.LabelCase); err != nil {
 		return err
 	}
 	if c.WeightsDir == "" || c.ResultsDir == "" {

@@ -48,19 +48,19 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	rec := &warnRecorder{Observer: obs}
+	obs = rec
 	policy, _ := badValuePolicy(cfg.BadValues)
+	labelCase, _ := dataset.ParseLabelCase(cfg.LabelCase)
 
-	header, err := firstHeader(cfg.Data)
-	if err != nil {
-		return nil, &DataError{err}
-	}
-	prof, why, err := dataset.ResolveProfile(cfg.Profile, header)
+	prof, why, err := dataset.ProfileFor(cfg.Profile, cfg.Data)
 	if err != nil {
 		return nil, &DataError{err}
 	}
 	frame, rep, err := dataset.Load(cfg.Data, dataset.LoadOptions{
 		Profile: prof, BadValues: policy, Dedupe: cfg.Dedupe, SortByTimestamp: cfg.SortTimestamp,
 		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures,
+		Drop: cfg.Drop, Features: cfg.Features, LabelCase: labelCase,
 	})
 	if err != nil {
 		return nil, &DataError{err}
@@ -70,8 +70,11 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	}
 	obs.Loaded(frame, rep)
 	if frame.Rows == 0 {
-		return nil, &DataError{fmt.Errorf("no rows left to train on: %d read, %d dropped for bad values (--bad-values %s), %d duplicates dropped; `tfnids dataset describe` shows which columns",
+		return nil, &DataError{fmt.Errorf("no rows left to train on: %d read, %d dropped for bad values (bad-value policy %s), %d duplicates dropped",
 			rep.RowsRead, rep.DroppedBadValues, cfg.BadValues, rep.DroppedDuplicates)}
+	}
+	if cfg.Name == "" {
+		cfg.Name = DataName(cfg.Data)
 	}
 	if cfg.Name == "" {
 		cfg.Name = prof.Name
@@ -196,12 +199,27 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 			jobs = append(jobs, &job{fold: foldNo, folds: len(folds), kind: kind, mc: mc, data: prep[k]})
 		}
 	}
-	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, out: out, weightsRoot: weightsRoot,
+	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, warnings: rec, out: out, weightsRoot: weightsRoot,
 		frame: frame, profile: prof, numClasses: numClasses}
 	if err := sched.run(ctx, jobs, slots); err != nil {
 		return out, err
 	}
+	if cfg.ExportBest != "" {
+		e, err := exportBest(cfg, res, weightsRoot, slots[0])
+		out.Exports = append(out.Exports, e...)
+		if err != nil {
+			return out, err
+		}
+	}
+	if cfg.Final {
+		e, err := trainFinal(ctx, cfg, sched, slots[0])
+		out.Exports = append(out.Exports, e...)
+		if err != nil {
+			return out, err
+		}
+	}
 	res.Finish(time.Now())
+	rec.flush(res)
 	path, err := report.WriteResults(cfg.ResultsDir, res, st.Start)
 	if err != nil {
 		return out, err
@@ -236,14 +254,6 @@ func examplesFor(kind string, seqLen int, train, test *dataset.Frame) (trainEx, 
 		return nil, nil, nil, fmt.Errorf("test windows: %w", err)
 	}
 	return trw, tew, test.Labels[seqLen-1:], nil
-}
-
-func firstHeader(paths []string) ([]string, error) {
-	files, err := dataset.ExpandPaths(paths)
-	if err != nil {
-		return nil, err
-	}
-	return dataset.ReadHeader(files[0])
 }
 
 // DataError marks a failure caused by the input data or profile (exit code 2

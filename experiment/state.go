@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tfnids/tfnids/internal/atomicfile"
@@ -107,8 +108,13 @@ func configKey(c Config) string {
 		RestoreBest, ShuffleWindows           bool
 		LSTML1                                *float64
 		Seed                                  int64
+		Monitor                               string   `json:",omitempty"`
+		BNRecalibrate                         bool     `json:",omitempty"`
+		Drop, Features                        []string `json:",omitempty"`
+		LabelCase                             string   `json:",omitempty"`
 	}{c.Data, c.Profile, c.Name, c.CV, c.BadValues, c.Models, c.Splits, c.Epochs, c.BatchSize, c.Patience,
-		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.ShuffleWindows, c.LSTML1, c.Seed}
+		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.ShuffleWindows, c.LSTML1, c.Seed,
+		strings.TrimPrefix(c.Monitor, "loss"), c.BNRecalibrate, c.Drop, c.Features, c.LabelCase}
 	b, _ := json.Marshal(k)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])

@@ -124,7 +124,18 @@ func ParseDevice(spec string) (DeviceSpec, error) {
 	return DeviceSpec{Type: typ, Index: idx, Full: fmt.Sprintf("/device:%s:%d", typ, idx)}, nil
 }
 
-// ResolveDevice checks a --device value against the devices TensorFlow
+// DeviceError says that a device asked for strictly is not among the
+// devices TensorFlow sees.
+type DeviceError struct {
+	Device    string   // the full device name asked for
+	Available []string // the devices TensorFlow lists
+}
+
+func (e *DeviceError) Error() string {
+	return fmt.Sprintf("device %s is not available (TensorFlow sees: %s)", e.Device, strings.Join(e.Available, ", "))
+}
+
+// ResolveDevice checks a device spec against the devices TensorFlow
 // lists. A GPU that is not there falls back to the first CPU with a warning,
 // or is an error when strict is set. The returned string is what to pin ops
 // to.
@@ -145,9 +156,9 @@ func ResolveDevice(spec string, strict bool, devices []tf.Device) (device, warni
 		// Remote devices are not listed by a local session; trust the cluster spec.
 		return d.Full, "", nil
 	}
-	msg := fmt.Sprintf("device %s is not available (TensorFlow sees: %s)", d.Full, strings.Join(names, ", "))
+	derr := &DeviceError{Device: d.Full, Available: names}
 	if strict {
-		return "", "", fmt.Errorf("%s; drop --strict-device to fall back to the CPU", msg)
+		return "", "", derr
 	}
-	return "/device:CPU:0", msg + "; running on /device:CPU:0", nil
+	return "/device:CPU:0", derr.Error() + "; running on /device:CPU:0", nil
 }

@@ -51,15 +51,7 @@ func main() {
 		fail(fmt.Errorf("usage: folds --data PATH [--profile P] [--cv CV] [--splits K] [--seed S]"))
 	}
 	paths := strings.Split(*data, ",")
-	files, err := dataset.ExpandPaths(paths)
-	if err != nil {
-		fail(err)
-	}
-	header, err := dataset.ReadHeader(files[0])
-	if err != nil {
-		fail(err)
-	}
-	prof, _, err := dataset.ResolveProfile(*profile, header)
+	prof, _, err := dataset.ProfileFor(*profile, paths)
 	if err != nil {
 		fail(err)
 	}

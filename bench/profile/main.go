@@ -95,11 +95,7 @@ func main() {
 
 	cfg := experiment.Defaults()
 	cfg.Data, cfg.CV, cfg.Seed = strings.Split(*data, ","), "stratified", *seed
-	files, err := dataset.ExpandPaths(cfg.Data)
-	check(err)
-	header, err := dataset.ReadHeader(files[0])
-	check(err)
-	prof, _, err := dataset.ResolveProfile(*profile, header)
+	prof, _, err := dataset.ProfileFor(*profile, cfg.Data)
 	check(err)
 	frame, _, err := dataset.Load(cfg.Data, dataset.LoadOptions{Profile: prof, SortByTimestamp: true, MultiClass: true})
 	check(err)

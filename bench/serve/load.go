@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tfnids/tfnids/internal/npy"
 )
 
 // loadResult is one (rows per request, clients) phase.
@@ -100,7 +102,7 @@ func load(args []string) error {
 	out := fs.String("out", "", "also write the results as JSON here")
 	grpcAddr := fs.String("grpc", "", "drive the gRPC Predict API at this host:port instead of REST (model name: the last element of --url)")
 	fs.Parse(args)
-	x, shape, err := readNPY(*inputs)
+	x, shape, err := npy.ReadFile(*inputs)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tfnids/tfnids/internal/npy"
 )
 
 // memResult is one memory measurement of a running `tfnids serve`.
@@ -58,7 +60,7 @@ func memory(args []string) error {
 	mib := fs.Float64("mib", 21, "size of each body in MiB")
 	out := fs.String("out", "", "also write the result as JSON here")
 	fs.Parse(args)
-	x, shape, err := readNPY(*inputs)
+	x, shape, err := npy.ReadFile(*inputs)
 	if err != nil {
 		return err
 	}

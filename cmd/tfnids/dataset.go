@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -23,17 +24,18 @@ func init() {
 			Description: "Loads the data exactly as training will (same profile, bad-value policy, dedupe, sort and\n" +
 				"label mode) and prints what to check before a long run. PATH is a CSV or CSV.gz file, a\n" +
 				"directory of them or a glob; give it with --data (repeatable) or as arguments.",
-			Flags: []cli.Flag{
+			Flags: append([]cli.Flag{
 				&cli.StringSliceFlag{Name: "data", Aliases: []string{"d"}, Usage: "CSV/CSV.gz file, directory or glob (repeatable)"},
 				&cli.StringFlag{Name: "profile", Value: "auto", Usage: "built-in profile (" + strings.Join(dataset.ProfileNames(), ", ") +
 					"), a YAML/JSON profile file, or auto to detect from the header"},
 				&cli.StringFlag{Name: "bad-values", Value: "drop", Usage: "non-numeric, NaN, Infinity, empty or '-' cells in numeric columns: drop the row, zero the cell, or error"},
 				&cli.BoolFlag{Name: "dedupe", Usage: "drop duplicate rows (ignoring the timestamp and the profile's dedupe_ignore_columns), keeping the first"},
 				&cli.BoolFlag{Name: "multi-class", Value: true, Usage: "labels are the factorized class column (false: binary 0/1)"},
-				&cli.BoolFlag{Name: "sort", Value: true, Usage: "stable sort by the profile's timestamp column"},
+				&cli.BoolFlag{Name: "sort-timestamp", Value: true, Usage: "stable sort by the profile's timestamp column (as train and predict)"},
+				&cli.BoolFlag{Name: "sort", Value: true, Hidden: true, Usage: "old name of --sort-timestamp"},
 				&cli.BoolFlag{Name: "network-features", Usage: "keep the profile's network-feature columns as inputs"},
 				&cli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
-			},
+			}, columnFlags()...),
 			Action: datasetDescribe,
 		}},
 	})
@@ -58,31 +60,27 @@ func datasetDescribe(c *cli.Context) error {
 	if err != nil {
 		return usageErr("dataset describe: --bad-values: %v", err)
 	}
-	files, err := dataset.ExpandPaths(paths)
+	prof, why, err := dataset.ProfileFor(c.String("profile"), paths)
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	header, err := dataset.ReadHeader(files[0])
-	if err != nil {
-		return usageErr("%v", err)
-	}
-	prof, why, err := dataset.ResolveProfile(c.String("profile"), header)
-	if err != nil {
-		return usageErr("%v", err)
+		return usageErr("%s", withHint(err))
 	}
 	opts := dataset.LoadOptions{
 		Profile:         prof,
 		BadValues:       policy,
 		Dedupe:          c.Bool("dedupe"),
-		SortByTimestamp: c.Bool("sort"),
+		SortByTimestamp: c.Bool("sort-timestamp") && c.Bool("sort"),
 		MultiClass:      c.Bool("multi-class"),
 		NetworkFeatures: c.Bool("network-features"),
 	}
-	f, rep, err := dataset.LoadContext(c.Context, files, opts)
+	if err := columnOptions(c, &opts); err != nil {
+		return err
+	}
+	f, rep, err := dataset.LoadContext(c.Context, paths, opts)
 	if err != nil {
-		return usageErr("%v", err)
+		return usageErr("%s", withHint(err))
 	}
 	rep.ProfileWhy = why
+	printWarnings(c.App.ErrWriter, rep)
 	out := describeOutput{LoadReport: rep, MultiClass: opts.MultiClass, Dedupe: opts.Dedupe,
 		NetworkFeatures: opts.NetworkFeatures, Features: f.Features, ClassNames: f.ClassNames}
 	w := c.App.Writer
@@ -100,7 +98,7 @@ func printDescribe(w io.Writer, prof *dataset.Profile, d describeOutput) {
 	fmt.Fprintf(w, "profile:      %s (%s)\n", r.Profile, r.ProfileWhy)
 	fmt.Fprintf(w, "files:        %d\n", len(r.Files))
 	for _, f := range r.Files {
-		fmt.Fprintf(w, "              %s\n", f)
+		fmt.Fprintf(w, "              %s\n", shown(f))
 	}
 	fmt.Fprintf(w, "rows read:    %d\n", r.RowsRead)
 	dedupe := "dedupe off"
@@ -119,12 +117,12 @@ func printDescribe(w io.Writer, prof *dataset.Profile, d describeOutput) {
 	case prof.TimestampColumn == "":
 		fmt.Fprintf(w, "time range:   none (profile %s has no timestamp column; rows stay in file order)\n", prof.Name)
 	default:
-		fmt.Fprintf(w, "time range:   not read (--sort=false; rows stay in file order)\n")
+		fmt.Fprintf(w, "time range:   not read (--sort-timestamp=false; rows stay in file order)\n")
 	}
 
 	fmt.Fprintf(w, "\ninput features (%d, in model order):\n", d.Features)
 	for i, n := range r.FeatureNames {
-		fmt.Fprintf(w, "  %3d  %s\n", i+1, n)
+		fmt.Fprintf(w, "  %3d  %s\n", i+1, shown(n))
 	}
 
 	fmt.Fprintf(w, "\ncolumns not fed to the model (%d):\n", len(r.DroppedColumns))
@@ -134,7 +132,7 @@ func printDescribe(w io.Writer, prof *dataset.Profile, d describeOutput) {
 		if byReason[dc.Reason] == nil {
 			reasons = append(reasons, dc.Reason)
 		}
-		byReason[dc.Reason] = append(byReason[dc.Reason], dc.Name)
+		byReason[dc.Reason] = append(byReason[dc.Reason], shown(dc.Name))
 	}
 	for _, reason := range reasons {
 		writeWrapped(w, fmt.Sprintf("  %-10s", reason+":"), byReason[reason])
@@ -155,7 +153,7 @@ func printDescribe(w io.Writer, prof *dataset.Profile, d describeOutput) {
 		}
 		fmt.Fprintf(w, "\nclasses (%d, pd.factorize order: %s):\n", len(r.ClassCounts), order)
 		for i, cc := range r.ClassCounts {
-			fmt.Fprintf(w, "  %3d  %-28s %d\n", i, cc.Name, cc.Count)
+			fmt.Fprintf(w, "  %3d  %-28s %d\n", i, shown(cc.Name), cc.Count)
 		}
 	}
 	if d.MultiClass {
@@ -179,8 +177,18 @@ func printDescribe(w io.Writer, prof *dataset.Profile, d describeOutput) {
 		return a > b || a == b && cols[i] < cols[j]
 	})
 	for _, c := range cols {
-		fmt.Fprintf(w, "  %-28s %d\n", c, r.BadValuesPerColumn[c])
+		fmt.Fprintf(w, "  %-28s %d\n", shown(c), r.BadValuesPerColumn[c])
 	}
+}
+
+// shown is a name as printed: quoted with escapes when it holds control
+// characters or invalid UTF-8, so that data never drives the terminal.
+func shown(s string) string {
+	q := strconv.Quote(s)
+	if q[1:len(q)-1] == s {
+		return s
+	}
+	return q
 }
 
 // writeWrapped prints a label and a comma-separated list wrapped at about

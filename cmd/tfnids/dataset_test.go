@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,10 +80,7 @@ func TestDatasetDescribeCIC(t *testing.T) {
 }
 
 func TestDatasetDescribeToNIoT(t *testing.T) {
-	path := repoPath(t, "..", "shared", "data", "ton-iot-network", "train_test_network.csv.gz")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("SKIPPING: shared ToN-IoT data absent: %v", err)
-	}
+	path := pyenv.SharedData(t, filepath.Join("ton-iot-network", "train_test_network.csv.gz"))
 	d := describe(t, "--data", path, "--dedupe")
 	// Counts from shared/data/README.md: 211,043 rows, 20,569 duplicates, 10 classes.
 	if d.Profile != "ton_iot_network" || d.RowsRead != 211043 || d.DroppedDuplicates != 20569 || len(d.ClassCounts) != 10 ||
@@ -127,11 +126,78 @@ func TestDatasetDescribeErrors(t *testing.T) {
 		{[]string{"dataset", "describe", "-d", dirty, "--bad-values", "skip"}, "bad-value"},                                 // 4
 		{[]string{"dataset", "describe", "-d", dirty, "--bad-values", "error"}, `line 2, column "IN_BYTES": bad value "-"`}, // 5
 		{[]string{"dataset", "describe", "-d", dirty, "--profile", "cic_ton_iot"}, "missing required columns"},              // 6
+		{[]string{"dataset", "describe", "-d", dirty, "--bad-values", "error"}, "(--bad-values drop skips such rows"},       // 7
+		{[]string{"dataset", "describe", "-d", dirty}, `no row kept: 1 read, 1 dropped for bad values`},                     // 8
+		{[]string{"dataset", "describe", "-d", dirty}, `"IN_BYTES" (1 of 1 rows)`},                                          // 9
+		{[]string{"dataset", "describe", "-d", dirty}, "--drop COL"},                                                        // 10
+		{[]string{"dataset", "describe", "-d", dirty, "--drop", "NOPE"}, `column "NOPE": no such column to drop`},           // 11
+		{[]string{"dataset", "describe", "-d", dirty, "--label-case", "upper"}, "--label-case"},                             // 12
 	}
 	for i, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%d: %v: exit %d, stderr %q; want exit %d and %q", i, c.args, code, stderr, exitUsage, c.want)
 		}
+	}
+}
+
+// writeNetFlowWithText writes a NetFlow v2 CSV with one extra constant text
+// column, as merged NF-* collections carry: rows of three classes,
+// interleaved.
+func writeNetFlowWithText(t *testing.T, rows int) string {
+	t.Helper()
+	cols := []string{"IPV4_SRC_ADDR", "L4_SRC_PORT", "IPV4_DST_ADDR", "L4_DST_PORT", "PROTOCOL", "L7_PROTO", "IN_BYTES",
+		"IN_PKTS", "OUT_BYTES", "OUT_PKTS", "TCP_FLAGS", "CLIENT_TCP_FLAGS", "SERVER_TCP_FLAGS", "FLOW_DURATION_MILLISECONDS",
+		"DURATION_IN", "DURATION_OUT", "MIN_TTL", "MAX_TTL", "LONGEST_FLOW_PKT", "SHORTEST_FLOW_PKT", "Label", "Attack", "Dataset"}
+	var b strings.Builder
+	b.WriteString(strings.Join(cols, ",") + "\n")
+	classes := []string{"Benign", "scanning", "ddos"}
+	for i := 0; i < rows; i++ {
+		k := i % 3
+		label := 0
+		if k > 0 {
+			label = 1
+		}
+		fmt.Fprintf(&b, "10.0.0.%d,%d,10.0.1.%d,80,6,7.0", i%250+1, 1024+i, i%250+1)
+		for j := 0; j < 14; j++ {
+			fmt.Fprintf(&b, ",%d", (i*31+j*7)%97+k*50)
+		}
+		fmt.Fprintf(&b, ",%d,%s,NF-UNSW-NB15-v2\n", label, classes[k])
+	}
+	path := filepath.Join(t.TempDir(), "nf_merged.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The issue's first case: a NetFlow v2 file with an extra text column is
+// described and trained with --profile auto and no column flag; the text
+// column is left out with a warning naming it.
+func TestNetFlowExtraTextColumn(t *testing.T) {
+	path := writeNetFlowWithText(t, 120)
+	code, out, stderr := runCLI(t, "dataset", "describe", "--json", "--data", path, "--profile", "auto")
+	if code != 0 {
+		t.Fatalf("describe: exit %d: %s", code, stderr)
+	}
+	var d describeJSON
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Profile != "netflow" || d.RowsKept != 120 || d.Features != 16 || slices.Contains(d.FeatureNames, "Dataset") {
+		t.Errorf("describe: %+v", d)
+	}
+	if !strings.Contains(stderr, `warning: column "Dataset" is not a feature: it holds text in 120 of the first 120 rows`) {
+		t.Errorf("describe warns %q", stderr)
+	}
+
+	dir := t.TempDir()
+	code, out, stderr = runCLI(t, "train", "--data", path, "--profile", "auto", "--epochs", "1", "--threads", "1",
+		"--weights-dir", filepath.Join(dir, "w"), "--results-dir", filepath.Join(dir, "r"))
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "results: ") || !strings.Contains(stderr, `column "Dataset" is not a feature`) {
+		t.Errorf("train: stdout %q stderr %q", out, stderr)
 	}
 }

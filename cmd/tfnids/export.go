@@ -39,7 +39,7 @@ integer, must not exist, and must not equal an existing version under another sp
 server polling BASE/MODEL-NAME never sees half a version.
 
 Example:
-  tfnids export --weights "models/weights/cic_ids_2017/cnn mc  cnn-64-64/fold-5" \
+  tfnids export --weights models/weights/CIC-ToN-IoT/cnn-mc-cnn-64-64/fold-5 \
                 --out /srv/models/ids/1`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "weights", Aliases: []string{"w"}, Usage: "checkpoint prefix, or a directory with model.json and checkpoints"},

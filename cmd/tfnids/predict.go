@@ -31,6 +31,7 @@ func init() {
 	register(&cli.Command{
 		Name:      "predict",
 		Usage:     "classify flow CSVs with an exported SavedModel; scores them where labels exist",
+		ArgsUsage: "[PATH...]",
 		UsageText: "tfnids predict --model DIR --data PATH... [--format csv|jsonl] [--out FILE] [options]",
 		Description: `Loads the SavedModel with TensorFlow's loader and reads the data as the model's training data
 was read (the profile, input columns and class names of the model card in
@@ -49,7 +50,7 @@ precision/recall/F1, FPR/FNR, the classification report) go to standard error, o
 standard output when --out names a file.
 
 DIR is a version directory or a model base path (its highest version).`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "SavedModel directory written by tfnids export (or its base path)"},
 			&cli.StringSliceFlag{Name: "data", Aliases: []string{"d"}, Usage: "CSV/CSV.gz file, directory or glob (repeatable; may also be given as arguments)"},
 			&cli.StringFlag{Name: "profile", Usage: "dataset profile for reading the data: a built-in name or a YAML/JSON file (default: the model's)"},
@@ -59,7 +60,7 @@ DIR is a version directory or a model base path (its highest version).`,
 			&cli.BoolFlag{Name: "sort-timestamp", Value: true, Usage: "stably sort rows by the profile's timestamp, as training did"},
 			&cli.IntFlag{Name: "batch-size", Value: 1024, Usage: "examples per TensorFlow run"},
 			&cli.IntFlag{Name: "threads", Usage: "TensorFlow intra-op threads (0: one per core)"},
-		},
+		}, columnFlags()...),
 		Action: predictAction,
 	})
 }
@@ -92,22 +93,18 @@ func predictAction(c *cli.Context) error {
 		return usageErr("predict: %s is not a tfnids export (%v); predict needs the model card to read CSV data", dir, err)
 	}
 	opts := dataset.LoadOptions{BadValues: policy, SortByTimestamp: c.Bool("sort-timestamp")}
+	if err := columnOptions(c, &opts); err != nil {
+		return err
+	}
 	if name := c.String("profile"); name != "" {
-		files, err := dataset.ExpandPaths(paths)
-		if err != nil {
-			return usageErr("predict: %v", err)
-		}
-		header, err := dataset.ReadHeader(files[0])
-		if err != nil {
-			return usageErr("predict: %v", err)
-		}
-		if opts.Profile, _, err = dataset.ResolveProfile(name, header); err != nil {
-			return usageErr("predict: --profile: %v", err)
+		var err error
+		if opts.Profile, _, err = dataset.ProfileFor(name, paths); err != nil {
+			return usageErr("predict: --profile: %s", withHint(err))
 		}
 	}
 	frame, rep, err := dataset.LoadLike(paths, card.Schema, opts)
 	if err != nil {
-		return usageErr("predict: %v", err)
+		return usageErr("predict: %s", withHint(err))
 	}
 	if frame.Features != card.Model.Features {
 		return usageErr("predict: the data has %d input features, the model %d", frame.Features, card.Model.Features)

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,62 +15,48 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tfnids/tfnids/internal/clitest"
 	"github.com/tfnids/tfnids/internal/pyenv"
 )
 
 // serveChild is a `tfnids serve` child process on two loopback ports.
 type serveChild struct {
-	cmd       *exec.Cmd
-	stderr    *syncBuffer
-	exited    chan error
-	grpcPort  int
-	restPort  int
-	restURL   string
-	grpcAddr  string
-	t         *testing.T
-	exitCode  int
-	hasExited bool
+	c        *clitest.Child
+	t        *testing.T
+	restURL  string
+	grpcAddr string
+	stopped  bool
 }
 
-// startServe starts `tfnids serve args... --port P --rest_api_port Q` on two
+// startServe starts `tfnids serve args... --port P --rest_api_port P+1` on
 // random high ports, trying new ones when either is in use (the server
-// binds both before it loads anything, so a busy port fails at once).
+// binds both before it loads anything, so a busy port fails at once; port 0
+// cannot be used: TensorFlow Serving's flags read it as "off").
 func startServe(t *testing.T, args ...string) *serveChild {
 	t.Helper()
 	for attempt := 0; attempt < 20; attempt++ {
 		g := 20000 + rand.IntN(40000)
-		r := g + 1
-		c := &serveChild{stderr: &syncBuffer{}, exited: make(chan error, 1), grpcPort: g, restPort: r, t: t,
-			restURL: fmt.Sprintf("http://127.0.0.1:%d", r), grpcAddr: fmt.Sprintf("127.0.0.1:%d", g)}
-		full := append([]string{"serve", "--port", strconv.Itoa(g), "--rest_api_port", strconv.Itoa(r)}, args...)
-		c.cmd = exec.Command(os.Args[0], full...)
-		c.cmd.Env = append(os.Environ(), "TFNIDS_TEST_MAIN=1", "TF_CPP_MIN_LOG_LEVEL=2")
-		c.cmd.Stderr = c.stderr
-		if err := c.cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { c.exited <- c.cmd.Wait() }()
-		// Wait until the server says it serves, or exits.
+		full := append([]string{"serve", "--port", strconv.Itoa(g), "--rest_api_port", strconv.Itoa(g + 1)}, args...)
+		c := clitest.Start(t, "", full...)
 		deadline := time.Now().Add(120 * time.Second)
-		for {
+		for !strings.Contains(c.Output(), "gRPC API at") {
 			select {
-			case err := <-c.exited:
-				c.hasExited = true
-				if strings.Contains(c.stderr.String(), "address already in use") {
+			case <-c.Done():
+				if strings.Contains(c.Output(), "address already in use") {
 					goto retry
 				}
-				t.Fatalf("serve exited (%v):\n%s", err, c.stderr.String())
+				t.Fatalf("serve exited (%d):\n%s", c.Code(), c.Output())
 			default:
 			}
-			if strings.Contains(c.stderr.String(), "gRPC API at") {
-				t.Cleanup(func() { c.stop() })
-				return c
-			}
 			if time.Now().After(deadline) {
-				c.cmd.Process.Kill()
-				t.Fatalf("serve did not start:\n%s", c.stderr.String())
+				t.Fatalf("serve did not start:\n%s", c.Output())
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+		{
+			s := &serveChild{c: c, t: t, restURL: fmt.Sprintf("http://127.0.0.1:%d", g+1), grpcAddr: fmt.Sprintf("127.0.0.1:%d", g)}
+			t.Cleanup(s.stop)
+			return s
 		}
 	retry:
 	}
@@ -79,23 +64,22 @@ func startServe(t *testing.T, args ...string) *serveChild {
 	return nil
 }
 
-// stop sends SIGTERM and waits for a clean exit.
-func (c *serveChild) stop() {
-	if c.hasExited {
+// stop sends SIGTERM and expects a clean exit.
+func (s *serveChild) stop() {
+	if s.stopped {
 		return
 	}
-	c.hasExited = true
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-c.exited:
-		if err != nil {
-			c.t.Errorf("serve exited with %v after SIGTERM:\n%s", err, c.stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		c.cmd.Process.Kill()
-		c.t.Errorf("serve did not stop after SIGTERM:\n%s", c.stderr.String())
+	s.stopped = true
+	if err := s.c.Signal(syscall.SIGTERM); err != nil {
+		return // already gone
+	}
+	if code := s.c.Wait(s.t, 30*time.Second); code != 0 {
+		s.t.Errorf("serve exited %d after SIGTERM:\n%s", code, s.c.Output())
 	}
 }
+
+// output is what the server logged so far.
+func (s *serveChild) output() string { return s.c.Output() }
 
 func (c *serveChild) get(path string) (int, string) {
 	resp, err := http.Get(c.restURL + path)
@@ -122,7 +106,7 @@ func (c *serveChild) waitFor(what string, ok func() bool) {
 	deadline := time.Now().Add(60 * time.Second)
 	for !ok() {
 		if time.Now().After(deadline) {
-			c.t.Fatalf("timed out waiting for %s:\n%s", what, c.stderr.String())
+			c.t.Fatalf("timed out waiting for %s:\n%s", what, c.output())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -336,7 +320,7 @@ func TestServeGRPCWithTFServingClient(t *testing.T) {
 		return code == 404 && code2 == 200 && strings.Contains(body, `"version": "2"`)
 	})
 	srv.stop()
-	log := srv.stderr.String()
+	log := srv.output()
 	for _, w := range []string{"model ids version 1 loaded", "model other removed", "reloaded", "stopped"} {
 		if !strings.Contains(log, w) {
 			t.Errorf("serve log lacks %q:\n%s", w, log)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net"
@@ -9,26 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestServeCommand runs `tfnids serve` as a child process on loopback:
 // it answers status and predict requests, picks up a version exported while
@@ -82,7 +63,7 @@ func TestServeCommand(t *testing.T) {
 	}
 
 	srv.stop()
-	log := srv.stderr.String()
+	log := srv.output()
 	for _, want := range []string{"serving model ids version 1 at http://127.0.0.1:", "model ids version 2 loaded", "model ids version 1 unloaded", "stopped"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("serve log lacks %q:\n%s", want, log)

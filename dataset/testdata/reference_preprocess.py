@@ -19,7 +19,8 @@ from sklearn.preprocessing import MinMaxScaler
 
 
 def run(case):
-    df = pd.concat([pd.read_csv(f) for f in case["files"]], ignore_index=True)
+    read = lambda f: pd.read_parquet(f) if f.endswith(".parquet") else pd.read_csv(f)
+    df = pd.concat([read(f) for f in case["files"]], ignore_index=True)
     df.columns = df.columns.str.strip()
     rows_read = len(df)
     df = df.replace([np.inf, -np.inf], np.nan)

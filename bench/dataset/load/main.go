@@ -32,11 +32,7 @@ func main() {
 		os.Exit(2)
 	}
 	t0 := time.Now()
-	header, err := dataset.ReadHeader(flag.Arg(0))
-	if err != nil {
-		fail(err)
-	}
-	prof, _, err := dataset.ResolveProfile(*profile, header)
+	prof, _, err := dataset.ProfileFor(*profile, flag.Args())
 	if err != nil {
 		fail(err)
 	}
