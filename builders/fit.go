@@ -11,6 +11,7 @@ import (
 
 	tf "github.com/wamuir/graft/tensorflow"
 
+	"github.com/tfnids/tfnids/spec"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -41,12 +42,20 @@ type FitOptions struct {
 	// uninterrupted one would).
 	Shuffle bool
 	Seed    int64
-	// Patience > 0 turns on Keras' EarlyStopping(monitor="loss", mode="min",
-	// patience=Patience, min_delta=MinDelta, restore_best_weights=
-	// RestoreBest): training stops once Patience epochs in a row did not
-	// lower the training loss by more than MinDelta (never after the very
-	// first epoch). Patience 0 means no early stopping.
-	Patience    int
+	// Patience > 0 turns on Keras' EarlyStopping(monitor=Monitor,
+	// mode="min", patience=Patience, min_delta=MinDelta,
+	// restore_best_weights=RestoreBest): training stops once Patience
+	// epochs in a row did not lower the monitored loss by more than MinDelta
+	// (never after the very first epoch). Patience 0 means no early
+	// stopping.
+	Patience int
+	// Monitor is the loss early stopping watches: "loss" (the default, the
+	// training loss, as the seed) or "val_loss" (needs Validation).
+	Monitor string
+	// Validation, if set, is evaluated in inference mode (dropout off,
+	// batch-norm moving statistics) after every epoch, as Keras'
+	// validation_data: EpochStats.ValLoss and ValAccuracy.
+	Validation  Examples
 	MinDelta    float64
 	RestoreBest bool
 	// InitialEpoch is the number of epochs already done (resume).
@@ -69,13 +78,19 @@ type FitOptions struct {
 	Context context.Context
 }
 
-// EpochStats summarizes one epoch, as Keras' epoch logs.
-type EpochStats struct {
-	Epoch         int     // 1-based
-	Loss          float64 // batch-size-weighted mean of the batch losses (with penalties)
-	Accuracy      float64 // fraction of examples classified right during the epoch
-	Seconds       float64
-	SamplesPerSec float64
+// EpochStats summarizes one epoch, as Keras' epoch logs (spec.EpochStats,
+// the record experiment checkpoints and report writes).
+type EpochStats = spec.EpochStats
+
+// monitored returns the value of e early stopping watches.
+func monitored(e EpochStats, monitor string) float64 {
+	if monitor == "val_loss" {
+		if !e.Validated {
+			return math.NaN()
+		}
+		return e.ValLoss
+	}
+	return e.Loss
 }
 
 // BatchStats reports progress within an epoch.
@@ -110,6 +125,21 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 	if o.Epochs < 0 || o.InitialEpoch < 0 || o.BatchSize < 0 || o.Patience < 0 {
 		return h, fmt.Errorf("builders: fit: epochs, initial epoch, batch size and patience must be >= 0")
 	}
+	switch o.Monitor {
+	case "", "loss":
+		o.Monitor = "loss"
+	case "val_loss":
+		if o.Validation == nil {
+			return h, fmt.Errorf("builders: fit: monitor val_loss needs validation examples")
+		}
+	default:
+		return h, fmt.Errorf("builders: fit: unknown monitor %q (loss or val_loss)", o.Monitor)
+	}
+	if o.Validation != nil {
+		if err := m.checkExamples(o.Validation); err != nil {
+			return h, fmt.Errorf("builders: fit: validation: %w", err)
+		}
+	}
 	bs := o.BatchSize
 	if bs == 0 {
 		bs = DefaultBatchSize
@@ -128,7 +158,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 	var best map[string][]float32
 	if o.Patience > 0 {
 		for _, e := range o.PriorHistory {
-			improved, stop := stopper.update(e.Epoch-1, e.Loss)
+			improved, stop := stopper.update(e.Epoch-1, monitored(e, o.Monitor))
 			if improved {
 				h.BestEpoch = e.Epoch
 			}
@@ -176,7 +206,14 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 		secs := time.Since(start).Seconds()
 		st := EpochStats{Epoch: epoch + 1, Loss: lossSum / float64(n), Accuracy: accSum / float64(n), Seconds: secs}
 		if secs > 0 {
-			st.SamplesPerSec = float64(n) / secs
+			st.SamplesPerSecond = float64(n) / secs
+		}
+		if o.Validation != nil {
+			vl, va, err := m.Evaluate(o.Validation, bs)
+			if err != nil {
+				return h, fmt.Errorf("builders: fit: epoch %d: validation: %w", epoch+1, err)
+			}
+			st.Validated, st.ValLoss, st.ValAccuracy = true, vl, va
 		}
 		h.Epochs = append(h.Epochs, st)
 		if o.OnEpochEnd != nil {
@@ -185,7 +222,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 			}
 		}
 		if o.Patience > 0 {
-			improved, stop := stopper.update(epoch, st.Loss)
+			improved, stop := stopper.update(epoch, monitored(st, o.Monitor))
 			if improved {
 				h.BestEpoch = epoch + 1
 			}
@@ -218,7 +255,7 @@ func (m *Model) checkExamples(ex Examples) error {
 		return errors.New("builders: no examples")
 	}
 	if !slices.Equal(ex.Shape(), m.InputShape()) {
-		return fmt.Errorf("builders: examples have shape %v, the %s model takes %v", ex.Shape(), m.Config.Model, m.InputShape())
+		return fmt.Errorf("builders: examples have shape %v, the %s model takes %v", ex.Shape(), m.Spec.Name, m.InputShape())
 	}
 	return nil
 }
@@ -305,8 +342,8 @@ func (m *Model) Predict(ex Examples, batchSize int) (probs []float32, classes []
 	}
 	bs := batchSizeOrDefault(batchSize)
 	n, per := ex.Len(), prod(ex.Shape())
-	width := m.Config.Classes
-	if m.Config.Binary {
+	width := m.Spec.Classes
+	if m.Spec.Binary {
 		width = 1
 	}
 	probs = make([]float32, 0, n*width)
@@ -335,7 +372,7 @@ func (m *Model) Predict(ex Examples, batchSize int) (probs []float32, classes []
 		}
 		probs = append(probs, p...)
 	}
-	return probs, Classes(probs, width, m.Config.Binary), nil
+	return probs, Classes(probs, width, m.Spec.Binary), nil
 }
 
 // Classes turns row-major probabilities (width per row) into class labels:
@@ -362,8 +399,8 @@ func Classes(probs []float32, width int, binary bool) []int32 {
 	return out
 }
 
-// earlyStopper is Keras 3's EarlyStopping(monitor="loss", mode="min")
-// decision rule (keras/src/callbacks/early_stopping.py).
+// earlyStopper is Keras 3's EarlyStopping(mode="min") decision rule
+// (keras/src/callbacks/early_stopping.py) on the monitored loss.
 type earlyStopper struct {
 	patience int
 	minDelta float64 // >= 0: an improvement must lower the best loss by more than this

@@ -75,7 +75,11 @@ func keras(t *testing.T) *kerasReference {
 	return ref
 }
 
-// The Keras parity tolerance of the issue.
+// parityTol is the Keras parity tolerance: Keras runs Python's TensorFlow
+// wheel (another build, other kernels) and its own layer code (other op
+// order, e.g. GRU gates fused differently), so float32 results agree to a
+// few dozen ulps, not to approx.Rel; a wrong initializer, gate order or
+// optimizer constant moves them by 1e-3 or more.
 const parityTol = 1e-5
 
 // TestKerasParity checks each model against Keras 3 on a batch of 64 real

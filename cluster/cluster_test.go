@@ -3,13 +3,13 @@ package cluster
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tfnids/tfnids/experiment"
-	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/internal/freeport"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 func TestParse(t *testing.T) {
@@ -135,30 +135,28 @@ func TestSlotsAndReplicas(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestCheck: a task that is not there is named with its address; a live
 // task lists its devices; a live server answering for another task index is
 // not taken for the task.
 func TestCheck(t *testing.T) {
-	live, dead := freeAddr(t), freeAddr(t)
-	s, err := Parse("worker=" + live + "," + dead)
+	// dead refuses connections for the whole test; live is bound by
+	// TensorFlow itself, so a port taken before it binds is retried.
+	dead := freeport.Refused(t)
+	var s *Spec
+	var srv *tfserver.Server
+	addrs, err := freeport.Retry(5, 1, func(addrs []string) error {
+		var err error
+		if s, err = Parse("worker=" + addrs[0] + "," + dead); err != nil {
+			return err
+		}
+		def, _ := s.ServerDef("worker", 0, 1)
+		srv, err = tfserver.NewServer(def, tfserver.ServerOptions{Listen: ListenAddress(addrs[0])})
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	def, _ := s.ServerDef("worker", 0, 1)
-	srv, err := tfgraph.NewServer(def, tfgraph.ServerOptions{Listen: ListenAddress(live)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	live := addrs[0]
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

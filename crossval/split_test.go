@@ -1,10 +1,8 @@
 package crossval
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -87,22 +85,8 @@ func labels(r *rand.Rand, n int, weights []float64) []int32 {
 func runSklearn(t *testing.T, cases []pyCase) []pyResult {
 	t.Helper()
 	py := pyenv.Require(t, "sklearn")
-	in := filepath.Join(t.TempDir(), "cases.json")
-	b, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(in, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := pyenv.Run(py, filepath.Join("testdata", "sklearn_split.py"), in)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res []pyResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatal(err)
-	}
+	pyenv.RunJSON(t, py, filepath.Join("testdata", "sklearn_split.py"), cases, &res)
 	if len(res) != len(cases) {
 		t.Fatalf("got %d results for %d cases", len(res), len(cases))
 	}

@@ -104,7 +104,7 @@ func TestWindowsMatchKeras(t *testing.T) {
 	out, err := pyenv.Run(py, filepath.Join("testdata", "keras_windows.py"), cfg)
 	if err != nil {
 		if strings.Contains(err.Error(), "No module named") {
-			t.Skipf("SKIPPING: keras unavailable in %s: %v", py, err)
+			pyenv.Unavailable(t, "keras unavailable in %s: %v", py, err)
 		}
 		t.Fatal(err)
 	}

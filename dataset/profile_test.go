@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -197,25 +196,11 @@ func TestNetFlowFixture(t *testing.T) {
 	}
 }
 
-// sharedData returns <root>/../shared/data/<rel>, or skips loudly.
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	root, err := pyenv.Root()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(root, "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("SKIPPING: shared data %s absent: %v", p, err)
-	}
-	return p
-}
-
 // TestToNIoT loads the real ToN-IoT train/test file (BOM, "-" everywhere,
 // 20,569 duplicate rows, per shared/data/README.md).
 func TestToNIoT(t *testing.T) {
 	t.Parallel() // reads its own file; overlaps the Python tests
-	path := sharedData(t, "ton-iot-network/train_test_network.csv.gz")
+	path := pyenv.SharedData(t, "ton-iot-network/train_test_network.csv.gz")
 	f, rep, err := Load([]string{path}, LoadOptions{MultiClass: true, Dedupe: true})
 	if err != nil {
 		t.Fatal(err)

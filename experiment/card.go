@@ -15,9 +15,13 @@ import (
 // card describes the pair's model for export and predict: configuration,
 // the data schema and the fold's scaler.
 func (p *pair) card(checkpoint string) *modelcard.Card {
-	c := modelcard.New(modelcard.Model{Model: p.mc.Model, Features: p.mc.Features, Classes: p.mc.Classes,
-		SeqLen: p.mc.SeqLen, Binary: p.mc.Binary, Seed: p.mc.Seed, Dropout: p.mc.Dropout},
-		p.frame.Schema(), p.scaler)
+	mm := modelcard.Model{Model: p.mc.Model, Features: p.mc.Features, Classes: p.mc.Classes,
+		SeqLen: p.mc.SeqLen, Binary: p.mc.Binary, Seed: p.mc.Seed, Dropout: p.mc.Dropout}
+	if s, err := p.mc.ModelSpec(); err == nil { // the pair's model was built from it already
+		mm.Spec = &s
+		mm.Model, mm.Features, mm.Classes, mm.Binary, mm.SeqLen = s.Name, s.Features, s.Classes, s.Binary, s.Window
+	}
+	c := modelcard.New(mm, p.frame.Schema(), p.scaler)
 	c.Name, c.Dataset, c.Fold, c.TfnidsVersion = p.name, p.cfg.Name, p.fold, Version
 	c.Checkpoint = checkpoint
 	return c
@@ -41,13 +45,22 @@ func ExportName(kind string, binary bool) string {
 	return kind
 }
 
-// export writes the trained model as SavedModel version <fold> under
-// <export>/<model>/: TensorFlow Serving serves the highest version, the last
-// fold's model (under time-series CV the one trained on the most data). An
+// export writes the trained model as a SavedModel version under
+// <export>/<model>/. With plain --export, version k is fold k's model, and
+// TensorFlow Serving serves the highest version, the last fold's (under
+// time-series CV the one trained on the most data); the final model
+// (Config.Final) takes the next free version, so it is the one served. An
 // existing version is never overwritten; the next free number is used.
 func (p *pair) export(m *builders.Model, checkpoint string) (string, error) {
 	base := filepath.Join(p.cfg.ExportDir, ExportName(p.kind, p.cfg.Binary))
 	dir := filepath.Join(base, strconv.Itoa(p.fold))
+	if p.final {
+		next, err := serving.NextVersion(base)
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(base, strconv.FormatInt(next, 10))
+	}
 	if _, err := os.Stat(dir); err == nil {
 		next, err := serving.NextVersion(base)
 		if err != nil {

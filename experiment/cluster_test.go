@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tfnids/tfnids/internal/freeport"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -18,12 +19,7 @@ func TestSlotError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer live.Close()
-	dead, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := dead.Addr().String()
-	dead.Close()
+	deadAddr := freeport.Refused(t) // refuses connections; no one else can listen there
 	slot := func(addr string) Slot {
 		return Slot{Name: "/job:worker/task:1", Session: tfgraph.SessionConfig{Target: "grpc://" + addr}}
 	}

@@ -2,10 +2,13 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/tfnids/tfnids/builders"
 	"github.com/tfnids/tfnids/crossval"
 	"github.com/tfnids/tfnids/dataset"
+	"github.com/tfnids/tfnids/spec"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -14,20 +17,36 @@ import (
 type Config struct {
 	Data    []string // files, directories or globs
 	Profile string   // built-in name, YAML/JSON file, or "auto"
-	// Name names the dataset in paths and results; default: the profile's name.
+	// Name names the dataset in paths and results; default: the first data
+	// path's base name (DataName), else the profile's name.
 	Name string
 
-	Models    []string // "cnn", "lstm", "gru", "dense"
-	CV        string   // "timeseries", "stratified", "kfold" or "none" (a time-ordered holdout)
+	Models []string // built-in models: "cnn", "lstm", "gru", "dense", "cnn_lstm"
+	// Specs are further models (from model files: tfnids specs or Keras
+	// to_json), trained after Models. Their names must differ.
+	Specs     []*spec.Model
+	CV        string // "timeseries", "stratified", "kfold" or "none" (a time-ordered holdout)
 	Splits    int
 	TestSplit float64 // test share for CV "none"
 
 	Epochs      int
 	BatchSize   int
-	Patience    int // early stopping on the training loss; 0 disables it
+	Patience    int // early stopping on Monitor; 0 disables it
 	RestoreBest bool
-	SeqLen      int
-	Binary      bool // false: multi-class (the seed's configuration)
+	// Monitor is the loss early stopping watches: "loss" (the seed's, the
+	// training loss) or "val_loss" (the test rows' inference-mode loss,
+	// which needs Validation; it lets the test rows choose the epoch).
+	Monitor string
+	// Validation evaluates the fold's test rows in inference mode after
+	// every epoch (Keras' validation_data): val_loss and val_accuracy in
+	// the history. It does not change training unless Monitor is val_loss.
+	Validation bool
+	// BNRecalibrate re-estimates the batch-norm moving statistics over the
+	// training rows after training (builders.Model.RecalibrateBatchNorm)
+	// and records the effect on the test rows.
+	BNRecalibrate bool
+	SeqLen        int
+	Binary        bool // false: multi-class (the seed's configuration)
 	// ShuffleWindows shuffles the order of the recurrent models' windows
 	// every epoch (on by default). The seed fed them in time order
 	// (shuffle=False), which on time-sorted data makes each batch a single
@@ -55,6 +74,13 @@ type Config struct {
 	WeightsDir string
 	ResultsDir string
 	ExportDir  string // optional: export every trained model as a SavedModel here
+	// ExportBest, with ExportDir, exports only each model's best fold by
+	// this metric (one of ExportMetrics) instead of every fold.
+	ExportBest string
+	// Final, with ExportDir, trains each model once more on all rows after
+	// cross-validation and exports it (instead of every fold) as the next
+	// free version, the one TensorFlow Serving serves.
+	Final bool
 
 	Resume bool
 
@@ -75,6 +101,7 @@ func Defaults() Config {
 	return Config{
 		Profile: "auto", Models: []string{"cnn"}, CV: "timeseries", Splits: 5, TestSplit: 0.2,
 		Epochs: 30, BatchSize: 256, Patience: 10, SeqLen: 3, SortTimestamp: true, ShuffleWindows: true,
+		Monitor: "loss", Validation: true,
 		BadValues: "drop", Device: "cpu", Seed: 42,
 		WeightsDir: "models/weights", ResultsDir: "results",
 	}
@@ -85,15 +112,25 @@ func (c *Config) Validate() error {
 	if len(c.Data) == 0 {
 		return fmt.Errorf("--data: no input given")
 	}
-	if len(c.Models) == 0 {
-		return fmt.Errorf("--models: no model given (choose from cnn, lstm, gru, dense)")
+	builtins := strings.Join(spec.Builtins(), ", ")
+	if len(c.Models) == 0 && len(c.Specs) == 0 {
+		return fmt.Errorf("--models: no model given (choose from %s, or give --model-file)", builtins)
 	}
+	names := map[string]bool{}
 	for _, m := range c.Models {
-		switch m {
-		case "cnn", "lstm", "gru", "dense":
-		default:
-			return fmt.Errorf("--models: unknown model %q (choose from cnn, lstm, gru, dense)", m)
+		if !spec.IsBuiltin(m) {
+			return fmt.Errorf("--models: unknown model %q (choose from %s)", m, builtins)
 		}
+		names[m] = true
+	}
+	for _, s := range c.Specs {
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("--model-file %s: %v", s.Name, err)
+		}
+		if names[s.Name] {
+			return fmt.Errorf("--model-file: two models are named %q (give the spec a name of its own)", s.Name)
+		}
+		names[s.Name] = true
 	}
 	switch c.CV {
 	case "timeseries", "stratified", "kfold":
@@ -116,6 +153,15 @@ func (c *Config) Validate() error {
 	if c.Patience < 0 {
 		return fmt.Errorf("--patience: %d; must be >= 0 (0 disables early stopping)", c.Patience)
 	}
+	switch c.Monitor {
+	case "", "loss":
+	case "val_loss":
+		if !c.Validation {
+			return fmt.Errorf("--monitor val_loss needs the validation pass (drop --validation=false)")
+		}
+	default:
+		return fmt.Errorf("--monitor: unknown value %q (loss or val_loss)", c.Monitor)
+	}
 	if c.LSTML1 != nil && !(*c.LSTML1 >= 0) {
 		return fmt.Errorf("--lstm-l1: %v; must be >= 0", *c.LSTML1)
 	}
@@ -127,6 +173,12 @@ func (c *Config) Validate() error {
 	}
 	if _, err := badValuePolicy(c.BadValues); err != nil {
 		return err
+	}
+	if (c.ExportBest != "" || c.Final) && c.ExportDir == "" {
+		return fmt.Errorf("--export-best and --final need --export DIR (where the SavedModels go)")
+	}
+	if c.ExportBest != "" && !slices.Contains(ExportMetrics, c.ExportBest) {
+		return fmt.Errorf("--export-best: unknown metric %q (%s)", c.ExportBest, strings.Join(ExportMetrics, ", "))
 	}
 	if _, err := dataset.ParseLabelCase(c.LabelCase); err != nil {
 		return err
@@ -162,5 +214,18 @@ func (c *Config) Splitter() crossval.Splitter {
 	return crossval.TimeSeriesSplit{NSplits: c.Splits}
 }
 
-// recurrent reports whether a model reads windows of consecutive rows.
-func recurrent(model string) bool { return model == "lstm" || model == "gru" }
+// modelConfigs returns the builder configuration of every model of the
+// run, sized for the data, in training order, with its kind (the built-in
+// name or the spec's name: the export directory's name).
+func (c *Config) modelConfigs(features, classes int) (kinds []string, mcs []builders.Config) {
+	for _, m := range c.Models {
+		kinds = append(kinds, m)
+		mcs = append(mcs, builders.Config{Model: m, Features: features, Classes: classes,
+			SeqLen: c.SeqLen, Binary: c.Binary, Seed: c.Seed, L1: c.LSTML1})
+	}
+	for _, s := range c.Specs {
+		kinds = append(kinds, s.Name)
+		mcs = append(mcs, builders.Config{Spec: s, Features: features, Classes: classes, Binary: c.Binary, Seed: c.Seed})
+	}
+	return kinds, mcs
+}

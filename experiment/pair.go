@@ -28,6 +28,9 @@ type pair struct {
 	scaler      *dataset.MinMaxScaler
 	frame       *dataset.Frame
 	prog        *progress
+	// final marks the model trained on all rows after cross-validation
+	// (Config.Final): checkpoints under <model>/final, no evaluation.
+	final bool
 }
 
 // evaluated is what a finished pair hands back to the scheduler.
@@ -37,13 +40,29 @@ type evaluated struct {
 	trainSeconds   float64
 	epochs         []report.EpochStats
 	exported       string
+	calibration    report.FoldCalibration
+	bn             *report.BNRecalibration
 }
 
 // Dir is where the pair's checkpoints go:
-// <weights-dir>/<dataset>/<model-name>/fold-<k>.
+// <weights-dir>/<dataset>/<model-slug>/fold-<k> (or final), where the slug
+// is the seed's model name made shell-safe ("cnn mc  cnn-64-64" →
+// "cnn-mc-cnn-64-64"); results keep the seed's names.
 func (p *pair) dir() string {
-	return filepath.Join(p.weightsRoot, p.name, fmt.Sprintf("fold-%d", p.fold))
+	return filepath.Join(p.weightsRoot, ModelDir(p.name), p.foldDir())
 }
+
+func (p *pair) foldDir() string {
+	if p.final {
+		return "final"
+	}
+	return fmt.Sprintf("fold-%d", p.fold)
+}
+
+// ModelDir is the directory name of a model's checkpoints: its name with
+// every run of characters other than letters, digits, '.' and '_' turned
+// into one '-'.
+func ModelDir(name string) string { return report.Slug(name) }
 
 // CheckpointName is Keras' ModelCheckpoint pattern weights-{epoch:02d}-{loss:.4f}.
 func CheckpointName(epoch int, loss float64) string {
@@ -73,10 +92,14 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 	batches := (trainEx.Len() + p.cfg.BatchSize - 1) / p.cfg.BatchSize
 	p.obs.ModelStart(p.fold, p.name, p.cfg.Epochs, batches)
 	started := time.Now()
+	var validation builders.Examples
+	if p.cfg.Validation {
+		validation = testEx
+	}
 	_, err = m.Fit(trainEx, builders.FitOptions{
-		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !recurrent(p.kind) || p.cfg.ShuffleWindows, Seed: p.cfg.Seed + int64(p.fold),
-		Patience: p.cfg.Patience, RestoreBest: p.cfg.RestoreBest,
-		InitialEpoch: len(prior), PriorHistory: toBuilderEpochs(prior),
+		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !p.mc.IsRecurrent() || p.cfg.ShuffleWindows, Seed: p.cfg.Seed + int64(p.fold),
+		Patience: p.cfg.Patience, RestoreBest: p.cfg.RestoreBest, Monitor: p.cfg.Monitor, Validation: validation,
+		InitialEpoch: len(prior), PriorHistory: prior,
 		Context: ctx,
 		OnBatch: p.obs.Batch,
 		OnEpochEnd: func(e builders.EpochStats) error {
@@ -85,7 +108,7 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 			if err := p.save(m, prefix); err != nil {
 				return err
 			}
-			return p.sched.epochDone(p.prog, fromBuilderEpoch(e), prefix)
+			return p.sched.epochDone(p.prog, e, prefix)
 		},
 	})
 	if err != nil {
@@ -100,35 +123,99 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 		return nil, err
 	}
 	trainSeconds := time.Since(started).Seconds()
+	epochs := p.sched.epochsOf(p.prog)
+	last := ""
+	if n := len(epochs); n > 0 {
+		last = CheckpointName(epochs[n-1].Epoch, epochs[n-1].Loss)
+	}
+	var bn *report.BNRecalibration
+	if p.cfg.BNRecalibrate && m.HasBatchNorm() {
+		if bn, err = p.recalibrate(m, trainEx, testEx); err != nil {
+			return nil, err
+		}
+		last += "-bn" // the checkpoint with the re-estimated statistics
+		if err := p.save(m, filepath.Join(p.dir(), last)); err != nil {
+			return nil, err
+		}
+	}
 
 	t0 := time.Now()
-	_, pred, err := m.Predict(testEx, p.cfg.BatchSize)
+	probs, pred, err := m.Predict(testEx, p.cfg.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
 	}
-	ev := &evaluated{predictSeconds: time.Since(t0).Seconds(), trainSeconds: trainSeconds}
+	ev := &evaluated{predictSeconds: time.Since(t0).Seconds(), trainSeconds: trainSeconds, bn: bn}
 	ev.eval = report.Evaluate(testLabels, pred, numClasses, p.frame.ClassNames, p.cfg.Binary)
-	ev.epochs = p.sched.epochsOf(p.prog)
-
-	last := ""
-	if n := len(ev.epochs); n > 0 {
-		last = CheckpointName(ev.epochs[n-1].Epoch, ev.epochs[n-1].Loss)
-	}
-	if p.cfg.ExportDir != "" {
+	ev.epochs = epochs
+	ev.calibration = report.Calibrate(p.fold, probs, len(probs)/max(len(pred), 1), testLabels)
+	p.warnLossGap(epochs, bn, m.HasBatchNorm())
+	if p.cfg.ExportDir != "" && p.cfg.ExportBest == "" && !p.cfg.Final {
 		ev.exported, err = p.export(m, last)
 		return ev, err
 	}
 	return ev, modelcard.Write(p.dir(), p.card(last))
 }
 
-func toBuilderEpochs(in []report.EpochStats) []builders.EpochStats {
-	out := make([]builders.EpochStats, len(in))
-	for i, e := range in {
-		out[i] = builders.EpochStats{Epoch: e.Epoch, Loss: e.Loss, Accuracy: e.Accuracy, Seconds: e.Seconds, SamplesPerSec: e.SamplesPerSecond}
+// recalibrate re-estimates the model's batch-norm statistics on the
+// training examples and measures the test rows in inference mode before
+// and after.
+func (p *pair) recalibrate(m *builders.Model, trainEx, testEx builders.Examples) (*report.BNRecalibration, error) {
+	measure := func() (loss, acc, top float64, err error) {
+		if loss, acc, err = m.Evaluate(testEx, p.cfg.BatchSize); err != nil {
+			return
+		}
+		probs, pred, err := m.Predict(testEx, p.cfg.BatchSize)
+		if err != nil {
+			return
+		}
+		return loss, acc, report.MedianTopProbability(probs, len(probs)/max(len(pred), 1)), nil
 	}
-	return out
+	var b report.BNRecalibration
+	l, a, top, err := measure()
+	if err != nil {
+		return nil, fmt.Errorf("bn-recalibrate: %w", err)
+	}
+	b.ValLossBefore, b.ValAccuracyBefore, b.MedianTopProbabilityBefore = report.Float(l), report.Float(a), report.Float(top)
+	if err := m.RecalibrateBatchNorm(trainEx, p.cfg.BatchSize); err != nil {
+		return nil, err
+	}
+	if l, a, top, err = measure(); err != nil {
+		return nil, fmt.Errorf("bn-recalibrate: %w", err)
+	}
+	b.ValLossAfter, b.ValAccuracyAfter, b.MedianTopProbabilityAfter = report.Float(l), report.Float(a), report.Float(top)
+	return &b, nil
 }
 
-func fromBuilderEpoch(e builders.EpochStats) report.EpochStats {
-	return report.EpochStats{Epoch: e.Epoch, Loss: e.Loss, Accuracy: e.Accuracy, Seconds: e.Seconds, SamplesPerSecond: e.SamplesPerSec}
+// LossGapRatio and LossGapMin define "far above": a warning is given when
+// the last epoch's inference-mode loss on the test rows exceeds both
+// LossGapRatio times the training loss and the training loss plus
+// LossGapMin, while the inference-mode accuracy is within LossGapAccuracy
+// of the training accuracy (so the gap is in the probabilities, not the
+// answers).
+const (
+	LossGapRatio    = 3.0
+	LossGapMin      = 0.2
+	LossGapAccuracy = 0.05
+)
+
+// warnLossGap warns when the inference-mode loss is far above the
+// training loss although the accuracies agree (after a batch-norm
+// re-estimation, bn, its measurement counts).
+func (p *pair) warnLossGap(epochs []report.EpochStats, bn *report.BNRecalibration, batchNorm bool) {
+	if len(epochs) == 0 || !epochs[len(epochs)-1].Validated {
+		return
+	}
+	e := epochs[len(epochs)-1]
+	if bn != nil {
+		e.ValLoss, e.ValAccuracy = float64(bn.ValLossAfter), float64(bn.ValAccuracyAfter)
+	}
+	if !(e.ValLoss > LossGapRatio*e.Loss && e.ValLoss > e.Loss+LossGapMin && e.ValAccuracy > e.Accuracy-LossGapAccuracy) {
+		return
+	}
+	msg := fmt.Sprintf("fold %d, %s: the inference-mode loss on the test rows (val_loss %.4f) is far above the training loss (%.4f) although the accuracies agree (%.4f vs %.4f): the predicted probabilities are less sure than the answers are right, so a probability threshold misses rows",
+		p.fold, p.name, e.ValLoss, e.Loss, e.ValAccuracy, e.Accuracy)
+	if batchNorm && bn == nil {
+		msg += "; the batch-norm moving statistics have likely not settled: --bn-recalibrate re-estimates them over the training rows"
+	}
+	p.obs.Warn(msg)
 }

@@ -65,6 +65,7 @@ type scheduler struct {
 	st          *runState
 	res         *report.Results
 	obs         Observer
+	warnings    *warnRecorder // flushed into res before every write
 	out         *Outcome
 	weightsRoot string
 	frame       *dataset.Frame
@@ -207,6 +208,7 @@ func (s *scheduler) run(ctx context.Context, jobs []*job, slots []Slot) error {
 	if firstErr != nil {
 		if errors.Is(firstErr, ErrInterrupted) || ctx.Err() != nil {
 			s.mu.Lock()
+			s.warnings.flush(s.res)
 			_, werr := report.WriteResults(s.cfg.ResultsDir, s.res, s.st.Start)
 			s.mu.Unlock()
 			if werr != nil {
@@ -230,7 +232,11 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 	mc := j.mc
 	mc.Device = slot.Device
 	name := mc.Name()
-	trainEx, testEx, testLabels, err := examplesFor(j.kind, s.cfg.SeqLen, train, test)
+	window := 0
+	if in := mc.InputShape(); len(in) == 2 {
+		window = in[0]
+	}
+	trainEx, testEx, testLabels, err := examplesFor(window, train, test)
 	if err != nil {
 		return err
 	}
@@ -254,6 +260,10 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 	defer s.mu.Unlock()
 	s.res.AddFold(name, j.fold, ev.eval, ev.predictSeconds, ev.epochs)
 	s.res.SetTrainInfo(name, j.fold, len(ev.epochs), ev.trainSeconds)
+	s.res.SetCalibration(name, ev.calibration)
+	if ev.bn != nil {
+		s.res.SetBNRecalibration(name, j.fold, *ev.bn)
+	}
 	if slot.Name != "local" {
 		s.res.SetRanOn(name, j.fold, slot.Name)
 	}
@@ -261,6 +271,7 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 		s.out.Exports = append(s.out.Exports, ev.exported)
 	}
 	s.st.finish(j.fold, name)
+	s.warnings.flush(s.res)
 	if _, err := report.WriteResults(s.cfg.ResultsDir, s.res, s.st.Start); err != nil {
 		return err
 	}

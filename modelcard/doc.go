@@ -17,9 +17,9 @@
 //
 // Layout written by train (one card per fold directory):
 //
-//	<weights-dir>/<dataset>/<model-name>/fold-<k>/model.json
-//	<weights-dir>/<dataset>/<model-name>/fold-<k>/weights-03-0.1234.index
-//	<weights-dir>/<dataset>/<model-name>/fold-<k>/weights-03-0.1234.data-00000-of-00001
+//	<weights-dir>/<dataset>/<model-dir>/fold-<k>/model.json
+//	<weights-dir>/<dataset>/<model-dir>/fold-<k>/weights-03-0.1234.index
+//	<weights-dir>/<dataset>/<model-dir>/fold-<k>/weights-03-0.1234.data-00000-of-00001
 //
 // and inside an export, next to the class and feature name lists:
 //

@@ -77,6 +77,19 @@ type htmlPage struct {
 	Models     []htmlModel
 	Splits     *htmlSplits
 	Generated  string
+	// Headline names the best model for each metric (mean over folds).
+	Headline []htmlBest
+}
+
+type htmlBest struct {
+	Metric, Model, Anchor, Value, Better string
+	// Cells are every model's value, the best one marked.
+	Cells []htmlBestCell
+}
+
+type htmlBestCell struct {
+	Value string
+	Best  bool
 }
 
 type htmlModel struct {
@@ -86,8 +99,17 @@ type htmlModel struct {
 	Confusion    template.URL
 	ConfusionPx  int // display width of the confusion plot
 	History      template.URL
+	Validated    bool // the history has validation curves
+	Calibration  template.URL
+	MedianTop    []Float // per fold
+	BN           []htmlBN
 	Folds        []htmlFold
 	PlotErrors   []string
+}
+
+type htmlBN struct {
+	Fold int
+	BNRecalibration
 }
 
 type htmlFold struct {
@@ -207,6 +229,9 @@ func buildPage(r *Results) *htmlPage {
 	if r.WallSeconds > 0 {
 		add("wall time", fmtSeconds(Float(r.WallSeconds)))
 	}
+	for _, e := range r.Exports {
+		add("exported "+e.Source, fmt.Sprintf("%s: %s → %s", e.Model, e.Why, e.Dir))
+	}
 	add("tfnids", r.TfnidsVersion)
 	add("TensorFlow", r.TensorFlowVersion)
 	add("command", strings.Join(r.CommandLine, " "))
@@ -275,6 +300,28 @@ func buildPage(r *Results) *htmlPage {
 				hm.History = pngURL(b)
 			}
 		}
+		for _, f := range m.History {
+			for _, e := range f.Epochs {
+				hm.Validated = hm.Validated || e.Validated
+			}
+		}
+		if len(m.Calibration) > 0 {
+			if pl, err := calibrationPlot(name, m.Calibration); err != nil {
+				hm.PlotErrors = append(hm.PlotErrors, err.Error())
+			} else if b, err := renderPNG(6*vg.Inch, 5*vg.Inch, pl); err != nil {
+				hm.PlotErrors = append(hm.PlotErrors, err.Error())
+			} else {
+				hm.Calibration = pngURL(b)
+			}
+			for _, c := range m.Calibration {
+				hm.MedianTop = append(hm.MedianTop, c.MedianTopProbability)
+			}
+		}
+		for _, sc := range m.Scores {
+			if sc.BNRecalibration != nil {
+				hm.BN = append(hm.BN, htmlBN{Fold: sc.Fold, BNRecalibration: *sc.BNRecalibration})
+			}
+		}
 		for j, s := range hm.Scores {
 			f := htmlFold{Scores: s}
 			var cr *ClassReportJSON
@@ -328,7 +375,66 @@ func buildPage(r *Results) *htmlPage {
 		}
 		p.Models = append(p.Models, hm)
 	}
+	p.Headline = headline(p.Models, p.SeedFormat)
 	return p
+}
+
+// headline picks the best model for each metric by its mean over folds
+// (ties: the first in file order); nothing for a single model.
+func headline(models []htmlModel, seedFormat bool) []htmlBest {
+	if len(models) < 2 {
+		return nil
+	}
+	type metric struct {
+		name   string
+		higher bool
+		get    func(Averages) Float
+	}
+	metrics := []metric{
+		{"accuracy", true, func(a Averages) Float { return a.AverageAcc }},
+		{"weighted F1", true, func(a Averages) Float { return a.AverageF1s }},
+	}
+	if !seedFormat {
+		metrics = append(metrics,
+			metric{"macro F1", true, func(a Averages) Float { return a.AverageMacroF1 }},
+			metric{"macro recall (attack classes found)", true, func(a Averages) Float { return a.AverageMacroRecall }},
+			metric{"FPR, all classes", false, func(a Averages) Float { return a.AverageFPRAllClasses }},
+			metric{"macro FNR", false, func(a Averages) Float { return a.AverageMacroFNR }},
+			metric{"predict time per fold", false, func(a Averages) Float { return a.AverageTime }},
+		)
+	}
+	var out []htmlBest
+	for _, mt := range metrics {
+		best := -1
+		for i, m := range models {
+			v := float64(mt.get(m.Mean))
+			if math.IsNaN(v) {
+				continue
+			}
+			if best < 0 || (mt.higher && v > float64(mt.get(models[best].Mean))) || (!mt.higher && v < float64(mt.get(models[best].Mean))) {
+				best = i
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		b := htmlBest{Metric: mt.name, Model: models[best].Name, Anchor: models[best].Anchor, Better: "higher is better"}
+		if !mt.higher {
+			b.Better = "lower is better"
+		}
+		format := func(v Float) string {
+			if strings.Contains(mt.name, "time") {
+				return fmtSeconds(v)
+			}
+			return fmtFloat(v, 4)
+		}
+		b.Value = format(mt.get(models[best].Mean))
+		for i, m := range models {
+			b.Cells = append(b.Cells, htmlBestCell{Value: format(mt.get(m.Mean)), Best: i == best})
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // matrixTable lays out a confusion matrix for HTML, keeping the classes

@@ -1,11 +1,9 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -139,22 +137,8 @@ func metricsCases() []metricsCase {
 func runMetricsReference(t *testing.T, cases []metricsCase) []metricsRef {
 	t.Helper()
 	py := pyenv.Require(t, "sklearn")
-	in := filepath.Join(t.TempDir(), "cases.json")
-	b, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(in, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := pyenv.Run(py, filepath.Join("testdata", "sklearn_metrics.py"), in)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var refs []metricsRef
-	if err := json.Unmarshal(out, &refs); err != nil {
-		t.Fatal(err)
-	}
+	pyenv.RunJSON(t, py, filepath.Join("testdata", "sklearn_metrics.py"), cases, &refs)
 	if len(refs) != len(cases) {
 		t.Fatalf("%d results for %d cases", len(refs), len(cases))
 	}

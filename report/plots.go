@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -305,9 +306,21 @@ func historyPlots(title string, folds []FoldHistory) ([]*plot.Plot, error) {
 	if len(folds) == 0 {
 		return nil, fmt.Errorf("report: no training history to plot")
 	}
+	validated := false
+	for _, f := range folds {
+		for _, e := range f.Epochs {
+			validated = validated || e.Validated
+		}
+	}
 	loss, acc := plot.New(), plot.New()
 	loss.Title.Text = plotText(title) + ": training loss"
 	acc.Title.Text = plotText(title) + ": training accuracy"
+	if validated {
+		loss.Title.Text = plotText(title) + ": loss"
+		acc.Title.Text = plotText(title) + ": accuracy"
+		loss.Title.Text += "\nsolid: training · dashed: test rows, inference mode (val_loss)"
+		acc.Title.Text += "\nsolid: training · dashed: test rows, inference mode (val_accuracy)"
+	}
 	for _, p := range []*plot.Plot{loss, acc} {
 		p.X.Label.Text = "epoch"
 		p.X.Tick.Marker = epochTicks{}
@@ -319,17 +332,21 @@ func historyPlots(title string, folds []FoldHistory) ([]*plot.Plot, error) {
 	acc.Legend.Top, acc.Legend.Left = false, false
 	points := 0
 	for i, f := range folds {
-		xs := make([]float64, len(f.Epochs))
-		l := make([]float64, len(f.Epochs))
-		a := make([]float64, len(f.Epochs))
+		n := len(f.Epochs)
+		xs, l, a, vl, va := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 		for j, e := range f.Epochs {
 			xs[j], l[j], a[j] = float64(e.Epoch), e.Loss, e.Accuracy
+			vl[j], va[j] = math.NaN(), math.NaN()
+			if e.Validated {
+				vl[j], va[j] = e.ValLoss, e.ValAccuracy
+			}
 		}
 		col := plotutil.Color(i)
 		for _, s := range []struct {
-			p  *plot.Plot
-			ys []float64
-		}{{loss, l}, {acc, a}} {
+			p      *plot.Plot
+			ys     []float64
+			dashed bool
+		}{{loss, l, false}, {acc, a, false}, {loss, vl, true}, {acc, va, true}} {
 			for r, run := range finiteRuns(xs, s.ys) {
 				line, pts, err := plotter.NewLinePoints(run)
 				if err != nil {
@@ -340,9 +357,13 @@ func historyPlots(title string, folds []FoldHistory) ([]*plot.Plot, error) {
 				pts.Color = col
 				pts.Shape = plotutil.Shape(i)
 				pts.Radius = vg.Points(2.5)
+				if s.dashed {
+					line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+					pts.Radius = vg.Points(1.5)
+				}
 				s.p.Add(line, pts)
 				points += len(run)
-				if r == 0 && s.p == loss {
+				if r == 0 && s.p == loss && !s.dashed {
 					loss.Legend.Add(fmt.Sprintf("fold %d", f.Fold), line, pts)
 				}
 			}
@@ -352,6 +373,76 @@ func historyPlots(title string, folds []FoldHistory) ([]*plot.Plot, error) {
 		return nil, fmt.Errorf("report: the training history has no finite values")
 	}
 	return []*plot.Plot{loss, acc}, nil
+}
+
+// calibrationPlot is a reliability diagram: per bin of the top probability,
+// the share of right predictions against the mean top probability, with the
+// diagonal of a perfectly calibrated model; numbers are the bin's examples.
+func calibrationPlot(title string, folds []FoldCalibration) (*plot.Plot, error) {
+	bins := sumCalibration(folds)
+	var pts plotter.XYs
+	var labels plotter.XYLabels
+	var total int64
+	for _, b := range bins {
+		total += b.Count
+		if b.Count == 0 {
+			continue
+		}
+		x, y := float64(b.MeanConfidence), float64(b.Correct)/float64(b.Count)
+		pts = append(pts, plotter.XY{X: x, Y: y})
+		labels.XYs = append(labels.XYs, plotter.XY{X: x, Y: y})
+		labels.Labels = append(labels.Labels, compactCount(b.Count))
+	}
+	if total == 0 {
+		return nil, fmt.Errorf("report: no calibration data to plot")
+	}
+	var tops []float64
+	for _, f := range folds {
+		tops = append(tops, float64(f.MedianTopProbability))
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s: reliability, all %d folds\nmedian top probability per fold: %s", plotText(title), len(folds), joinFloats(tops, 3))
+	p.X.Label.Text = "predicted class's probability (bin mean)"
+	p.Y.Label.Text = "share predicted right"
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1.05
+	p.Add(plotter.NewGrid())
+	diag, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})
+	if err != nil {
+		return nil, err
+	}
+	diag.Color = color.Gray{Y: 150}
+	diag.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	line, points, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return nil, err
+	}
+	line.Color = plotutil.Color(0)
+	line.Width = vg.Points(1.5)
+	points.Color = plotutil.Color(0)
+	points.Radius = vg.Points(3)
+	lab, err := plotter.NewLabels(labels)
+	if err != nil {
+		return nil, err
+	}
+	for i := range lab.TextStyle {
+		lab.TextStyle[i].Font.Size = vg.Points(7)
+		lab.TextStyle[i].XAlign = draw.XCenter
+		lab.TextStyle[i].YAlign = draw.YBottom
+		lab.Offset = vg.Point{Y: vg.Points(4)}
+	}
+	p.Add(diag, line, points, lab)
+	p.Legend.Add("perfectly calibrated", diag)
+	p.Legend.Add("model (numbers: examples in the bin)", line, points)
+	p.Legend.Top, p.Legend.Left = false, false // bottom right: empty for any useful model
+	return p, nil
+}
+
+func joinFloats(v []float64, digits int) string {
+	s := make([]string, len(v))
+	for i, f := range v {
+		s[i] = strconv.FormatFloat(f, 'f', digits, 64)
+	}
+	return strings.Join(s, ", ")
 }
 
 // PlotHistory draws the training loss and accuracy per epoch, one line per
@@ -462,6 +553,18 @@ func WritePlots(dir string, r *Results) ([]string, error) {
 		}
 		if hasHistory(m.History) {
 			if err := both(slug+"-history", func(p string) error { return PlotHistory(p, name, m.History) }); err != nil {
+				return written, err
+			}
+		}
+		if len(m.Calibration) > 0 {
+			err := both(slug+"-calibration", func(p string) error {
+				pl, err := calibrationPlot(name, m.Calibration)
+				if err != nil {
+					return err
+				}
+				return save(p, 6*vg.Inch, 5*vg.Inch, pl)
+			})
+			if err != nil {
 				return written, err
 			}
 		}

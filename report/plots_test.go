@@ -93,6 +93,14 @@ func TestPlotHistory(t *testing.T) {
 	}
 	b, _ := os.ReadFile(p)
 	checkSVG(t, b, "training loss", "training accuracy", "fold 1", "fold 2")
+	// With validation curves (inference mode on the test rows) the titles
+	// say which line is which.
+	folds[1].Epochs[0].Validated, folds[1].Epochs[0].ValLoss, folds[1].Epochs[0].ValAccuracy = true, 1.5, 0.5
+	if err := PlotHistory(p, "cnn", folds); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(p)
+	checkSVG(t, b, "val_loss", "val_accuracy", "dashed")
 	if err := PlotHistory(filepath.Join(dir, "h.png"), "x", folds); err != nil {
 		t.Fatal(err)
 	}
@@ -230,5 +238,33 @@ func TestHTMLSeedFile(t *testing.T) {
 		"cnn mc  cnn-64-64  5      0.85871   0.79493    0.85871  0.81106  0.03824  0.14129\n"
 	if s.String() != want {
 		t.Errorf("summary\n%s\nwant\n%s", s.String(), want)
+	}
+}
+
+// The page opens with the best model per metric, and shows validation
+// curves, the reliability diagram and the batch-norm table when the results
+// have them (issue 15).
+func TestHTMLHeadlineCalibrationAndBN(t *testing.T) {
+	r := sampleResults(t)
+	names := r.ModelNames()
+	m := r.Models[names[0]]
+	m.History[0].Epochs[0].Validated, m.History[0].Epochs[0].ValLoss, m.History[0].Epochs[0].ValAccuracy = true, 0.8, 0.6
+	r.SetCalibration(names[0], Calibrate(m.Scores[0].Fold, []float32{0.9, 0.1, 0.3, 0.7}, 2, []int32{0, 1}))
+	r.SetBNRecalibration(names[0], m.Scores[0].Fold, BNRecalibration{ValLossBefore: 0.818, ValLossAfter: 0.05,
+		MedianTopProbabilityBefore: 0.436, MedianTopProbabilityAfter: 0.99})
+	var b strings.Builder
+	if err := RenderHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	head := strings.Index(page, "Best model per metric")
+	if head < 0 || head > strings.Index(page, `id="summary"`) {
+		t.Fatal("no headline before the summary")
+	}
+	for _, want := range []string{`class="n best"`, "Training and validation curves", "Calibration", "reliability diagram",
+		"Batch-norm re-estimation", "0.8180", "0.4360"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
 	}
 }

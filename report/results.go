@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tfnids/tfnids/internal/atomicfile"
+	"github.com/tfnids/tfnids/spec"
 )
 
 // FormatVersion identifies the layout of the results files this package
@@ -74,6 +75,8 @@ type Results struct {
 	// Warnings are messages the reader should see, e.g. classes that occur
 	// in a test fold but in none of its training rows.
 	Warnings []string
+	// Exports lists the models chosen for shipping (--export-best, --final).
+	Exports []ExportInfo
 }
 
 // ModelResults holds one model's per-fold entries; every list is sorted by
@@ -87,6 +90,8 @@ type ModelResults struct {
 	Confusion []FoldConfusion `json:"confusion,omitempty"`
 	// History holds each fold's per-epoch training statistics.
 	History []FoldHistory `json:"history,omitempty"`
+	// Calibration holds each fold's reliability bins (SetCalibration).
+	Calibration []FoldCalibration `json:"calibration,omitempty"`
 }
 
 // FoldScores is one entry of the seed's scores list (its first eight keys,
@@ -118,6 +123,22 @@ type FoldScores struct {
 	// RanOn names where the fold trained when that was not this process
 	// (a cluster task such as "/job:worker/replica:0/task:1").
 	RanOn string `json:"ran_on,omitempty"`
+	// BNRecalibration, when the batch-norm moving statistics were
+	// re-estimated after training (train --bn-recalibrate), holds the test
+	// rows' inference-mode loss, accuracy and median top probability
+	// before and after.
+	BNRecalibration *BNRecalibration `json:"bn_recalibration,omitempty"`
+}
+
+// BNRecalibration measures the effect of re-estimating batch-norm moving
+// statistics on one fold's test rows, in inference mode.
+type BNRecalibration struct {
+	ValLossBefore              Float `json:"val_loss_before"`
+	ValLossAfter               Float `json:"val_loss_after"`
+	ValAccuracyBefore          Float `json:"val_accuracy_before"`
+	ValAccuracyAfter           Float `json:"val_accuracy_after"`
+	MedianTopProbabilityBefore Float `json:"median_top_probability_before"`
+	MedianTopProbabilityAfter  Float `json:"median_top_probability_after"`
 }
 
 // ClassReportJSON is one entry of the seed's class_report list: per-class
@@ -180,38 +201,10 @@ type FoldHistory struct {
 	Epochs []EpochStats `json:"epochs"`
 }
 
-// EpochStats describes one training epoch. NaN and ±Inf (a diverged loss)
-// are written as null.
-type EpochStats struct {
-	Epoch            int     // 1-based
-	Loss             float64 // mean training loss over the epoch
-	Accuracy         float64 // training accuracy over the epoch
-	Seconds          float64 // wall-clock time of the epoch
-	SamplesPerSecond float64 // training throughput
-}
-
-type epochJSON struct {
-	Epoch            int   `json:"epoch"`
-	Loss             Float `json:"loss"`
-	Accuracy         Float `json:"accuracy"`
-	Seconds          Float `json:"seconds"`
-	SamplesPerSecond Float `json:"samples_per_second"`
-}
-
-// MarshalJSON implements json.Marshaler.
-func (s EpochStats) MarshalJSON() ([]byte, error) {
-	return json.Marshal(epochJSON{s.Epoch, Float(s.Loss), Float(s.Accuracy), Float(s.Seconds), Float(s.SamplesPerSecond)})
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (s *EpochStats) UnmarshalJSON(b []byte) error {
-	var j epochJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*s = EpochStats{j.Epoch, float64(j.Loss), float64(j.Accuracy), float64(j.Seconds), float64(j.SamplesPerSecond)}
-	return nil
-}
+// EpochStats describes one training epoch (spec.EpochStats, the record
+// builders.Fit produces). NaN and ±Inf (a diverged loss) are written as
+// null.
+type EpochStats = spec.EpochStats
 
 // SplitInfo describes the rows of one fold.
 type SplitInfo struct {
@@ -253,6 +246,7 @@ type resultsJSON struct {
 	LabelNames               []string               `json:"label_names"`
 	Splits                   []SplitInfo            `json:"splits"`
 	Warnings                 []string               `json:"warnings"`
+	Exports                  []ExportInfo           `json:"exports,omitempty"`
 }
 
 // SeedKeys are the seed's top-level keys, in its order.
@@ -297,6 +291,7 @@ func (r Results) MarshalJSON() ([]byte, error) {
 		LabelNames:               nonNil(r.LabelNames),
 		Splits:                   nonNil(r.Splits),
 		Warnings:                 nonNil(r.Warnings),
+		Exports:                  r.Exports,
 	}
 	if !r.Start.IsZero() {
 		j.Start = r.Start.Format(time.RFC3339Nano)
@@ -345,6 +340,7 @@ func (r *Results) UnmarshalJSON(b []byte) error {
 		LabelNames:               j.LabelNames,
 		Splits:                   j.Splits,
 		Warnings:                 j.Warnings,
+		Exports:                  j.Exports,
 	}
 	if j.AverageAcc.vals != nil {
 		r.AverageAcc = make(map[string]float64, len(j.AverageAcc.vals))

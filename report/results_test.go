@@ -288,3 +288,39 @@ func TestWriteResultsErrors(t *testing.T) {
 		t.Errorf("%d temporary files left", n)
 	}
 }
+
+func TestEpochValidationRoundTrips(t *testing.T) {
+	for _, e := range []EpochStats{
+		{Epoch: 1, Loss: 0.5, Accuracy: 0.9, Seconds: 1, SamplesPerSecond: 10},
+		{Epoch: 2, Loss: 0.035, Accuracy: 0.99, Validated: true, ValLoss: 0.818, ValAccuracy: 0.99},
+	} {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Validated != strings.Contains(string(b), `"val_loss":0.818`) {
+			t.Errorf("%+v encoded as %s", e, b)
+		}
+		var back EpochStats
+		if err := json.Unmarshal(b, &back); err != nil || back != e {
+			t.Errorf("%s decoded as %+v (%v), want %+v", b, back, err, e)
+		}
+	}
+}
+
+func TestCalibrate(t *testing.T) {
+	// Three rows, classes 0..2: sure and right, unsure and right, unsure and wrong.
+	probs := []float32{0.95, 0.03, 0.02, 0.4, 0.35, 0.25, 0.1, 0.45, 0.45}
+	c := Calibrate(2, probs, 3, []int32{0, 0, 2})
+	if c.Bins[9].Count != 1 || c.Bins[9].Correct != 1 || c.Bins[4].Count != 2 || c.Bins[4].Correct != 1 {
+		t.Errorf("bins %+v", c.Bins)
+	}
+	if got := float64(c.MedianTopProbability); math.Abs(got-0.45) > 1e-6 {
+		t.Errorf("median top probability %v, want 0.45", got)
+	}
+	// Binary: p = 0.15 predicts class 0 with probability 0.85.
+	b := Calibrate(1, []float32{0.15}, 1, []int32{0})
+	if b.Bins[8].Correct != 1 {
+		t.Errorf("binary bins %+v", b.Bins)
+	}
+}

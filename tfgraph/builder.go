@@ -213,9 +213,20 @@ type Pass struct {
 	// Penalties are regularization terms to add to the loss, as Keras adds
 	// layer losses.
 	Penalties []tf.Output
+	// Taps are intermediate tensors that layers expose, in graph order, for
+	// procedures run after training (the inference pass's batch-norm inputs,
+	// for re-estimating the moving statistics).
+	Taps []Tap
 
 	reads  map[*Variable]tf.Output
 	layers map[string]int
+}
+
+// Tap is an intermediate tensor of a pass: Layer is the layer that
+// exposed it and Kind what it is (e.g. "batch_normalization_input").
+type Tap struct {
+	Layer, Kind string
+	X           tf.Output
 }
 
 // NewPass starts a forward pass; name must be unique in the builder.

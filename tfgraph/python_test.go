@@ -1,7 +1,6 @@
 package tfgraph
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -29,18 +28,12 @@ func TestPythonReadsCheckpoint(t *testing.T) {
 	if err := m.saver.Save(sess, prefix); err != nil {
 		t.Fatal(err)
 	}
-	out, err := pyenv.Run(py, "testdata/list_checkpoint.py", prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var listed map[string]struct {
 		Shape []int64
 		Dtype string
 		Sum   float64
 	}
-	if err := json.Unmarshal(out, &listed); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
+	pyenv.RunJSON(t, py, "testdata/list_checkpoint.py", map[string]string{"prefix": prefix}, &listed)
 	vals, err := m.b.ReadVariables(sess, floatVars(m.b))
 	if err != nil {
 		t.Fatal(err)

@@ -14,17 +14,26 @@ import (
 	tf "github.com/wamuir/graft/tensorflow"
 	corepb "github.com/wamuir/graft/tensorflow/core/protobuf/for_core_protos_go_proto"
 	"github.com/wamuir/graft/tensorflow/op"
+
+	"github.com/tfnids/tfnids/internal/freeport"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
-// freePort returns a loopback address nothing listens on (just now).
-func freePort(t *testing.T) string {
+// newLoopbackServer creates a one-task server listening on 127.0.0.1 only.
+// TensorFlow binds the port itself (and refuses to share it), so a port
+// another process took between the choice and the bind is retried.
+func newLoopbackServer(t *testing.T) (*tfserver.Server, string) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var srv *tfserver.Server
+	addrs, err := freeport.Retry(5, 1, func(addrs []string) error {
+		s, err := tfserver.NewServer(oneTaskDef(addrs[0]), tfserver.ServerOptions{Listen: "127.0.0.1"})
+		srv = s
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return srv, addrs[0]
 }
 
 func oneTaskDef(addr string) *corepb.ServerDef {
@@ -44,7 +53,7 @@ func listeners(t *testing.T, port int) []string {
 	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			t.Skipf("no %s: %v", f, err)
+			t.Fatalf("no %s (the loopback-only check reads it): %v", f, err)
 		}
 		for _, line := range strings.Split(string(b), "\n")[1:] {
 			fields := strings.Fields(line)
@@ -66,11 +75,7 @@ func listeners(t *testing.T, port int) []string {
 // ClientSaver checkpoint of the remote variables restores, bit for bit, into
 // a local model with the ordinary Saver.
 func TestServerServesOnLoopbackOnly(t *testing.T) {
-	addr := freePort(t)
-	srv, err := NewServer(oneTaskDef(addr), ServerOptions{Listen: "127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, addr := newLoopbackServer(t)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -208,10 +213,7 @@ func runInt64(t *testing.T, sess *tf.Session, out tf.Output) int64 {
 // TestServerClose: Close does not destroy the server (that aborts the
 // process in TensorFlow 2.18) but makes it unusable.
 func TestServerClose(t *testing.T) {
-	srv, err := NewServer(oneTaskDef(freePort(t)), ServerOptions{Listen: "127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _ := newLoopbackServer(t)
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -224,15 +226,15 @@ func TestServerClose(t *testing.T) {
 }
 
 func TestNewServerErrors(t *testing.T) {
-	if _, err := NewServer(nil, ServerOptions{}); err == nil {
+	if _, err := tfserver.NewServer(nil, tfserver.ServerOptions{}); err == nil {
 		t.Error("nil ServerDef accepted")
 	}
-	if _, err := NewServer(oneTaskDef(freePort(t)), ServerOptions{Listen: "localhost"}); err == nil || !strings.Contains(err.Error(), "not an IP address") {
+	if _, err := tfserver.NewServer(oneTaskDef(freeport.Refused(t)), tfserver.ServerOptions{Listen: "localhost"}); err == nil || !strings.Contains(err.Error(), "not an IP address") {
 		t.Errorf("listen on a host name: %v", err)
 	}
-	def := oneTaskDef(freePort(t))
+	def := oneTaskDef(freeport.Refused(t))
 	def.JobName = "ps" // not in the cluster
-	if _, err := NewServer(def, ServerOptions{Listen: "127.0.0.1"}); err == nil {
+	if _, err := tfserver.NewServer(def, tfserver.ServerOptions{Listen: "127.0.0.1"}); err == nil {
 		t.Error("a ServerDef naming a job outside its cluster was accepted")
 	}
 }

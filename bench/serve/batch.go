@@ -12,6 +12,7 @@ import (
 
 	tf "github.com/wamuir/graft/tensorflow"
 
+	"github.com/tfnids/tfnids/internal/npy"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -35,7 +36,7 @@ func batch(args []string) error {
 	probsOut := fs.String("probs", "", "write the probabilities (first batch size) as .npy here")
 	out := fs.String("out", "", "also write the results as JSON here")
 	fs.Parse(args)
-	x, shape, err := readNPY(*inputs)
+	x, shape, err := npy.ReadFile(*inputs)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func batch(args []string) error {
 		fmt.Printf("tfnids SavedModel batch %5d: %d examples, cold %.3fs, warm median %.3fs = %.0f examples/s (best %.0f)\n",
 			bs, n, cold, sorted[len(sorted)/2], r.RowsPerSec, r.BestPerSec)
 		if k == 0 && *probsOut != "" {
-			if err := writeNPY(*probsOut, probs, n, len(probs)/n); err != nil {
+			if err := npy.WriteFile(*probsOut, probs, n, len(probs)/n); err != nil {
 				return err
 			}
 		}

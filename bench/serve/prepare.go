@@ -11,6 +11,7 @@ import (
 
 	"github.com/tfnids/tfnids/builders"
 	"github.com/tfnids/tfnids/dataset"
+	"github.com/tfnids/tfnids/internal/npy"
 	"github.com/tfnids/tfnids/modelcard"
 	"github.com/tfnids/tfnids/serving"
 	"github.com/tfnids/tfnids/tfgraph"
@@ -115,10 +116,10 @@ func prepare(args []string) error {
 	raw, sc := make([]float32, n), make([]float32, n)
 	rawEx.Gather(idx, raw, nil)
 	ex.Gather(idx, sc, nil)
-	if err := writeNPY(filepath.Join(*out, "inputs.npy"), raw, shape...); err != nil {
+	if err := npy.WriteFile(filepath.Join(*out, "inputs.npy"), raw, shape...); err != nil {
 		return err
 	}
-	if err := writeNPY(filepath.Join(*out, "inputs_scaled.npy"), sc, shape...); err != nil {
+	if err := npy.WriteFile(filepath.Join(*out, "inputs_scaled.npy"), sc, shape...); err != nil {
 		return err
 	}
 	mt := meta{Model: cfg.Model, Checkpoint: ckpt, Export: export, Features: cfg.Features, Classes: cfg.Classes,

@@ -31,7 +31,8 @@ func init() {
 				&cli.StringFlag{Name: "bad-values", Value: "drop", Usage: "non-numeric, NaN, Infinity, empty or '-' cells in numeric columns: drop the row, zero the cell, or error"},
 				&cli.BoolFlag{Name: "dedupe", Usage: "drop duplicate rows (ignoring the timestamp and the profile's dedupe_ignore_columns), keeping the first"},
 				&cli.BoolFlag{Name: "multi-class", Value: true, Usage: "labels are the factorized class column (false: binary 0/1)"},
-				&cli.BoolFlag{Name: "sort", Value: true, Usage: "stable sort by the profile's timestamp column"},
+				&cli.BoolFlag{Name: "sort-timestamp", Value: true, Usage: "stable sort by the profile's timestamp column (as train and predict)"},
+				&cli.BoolFlag{Name: "sort", Value: true, Hidden: true, Usage: "old name of --sort-timestamp"},
 				&cli.BoolFlag{Name: "network-features", Usage: "keep the profile's network-feature columns as inputs"},
 				&cli.BoolFlag{Name: "json", Usage: "print JSON for scripts"},
 			}, columnFlags()...),
@@ -67,7 +68,7 @@ func datasetDescribe(c *cli.Context) error {
 		Profile:         prof,
 		BadValues:       policy,
 		Dedupe:          c.Bool("dedupe"),
-		SortByTimestamp: c.Bool("sort"),
+		SortByTimestamp: c.Bool("sort-timestamp") && c.Bool("sort"),
 		MultiClass:      c.Bool("multi-class"),
 		NetworkFeatures: c.Bool("network-features"),
 	}
@@ -116,7 +117,7 @@ func printDescribe(w io.Writer, prof *dataset.Profile, d describeOutput) {
 	case prof.TimestampColumn == "":
 		fmt.Fprintf(w, "time range:   none (profile %s has no timestamp column; rows stay in file order)\n", prof.Name)
 	default:
-		fmt.Fprintf(w, "time range:   not read (--sort=false; rows stay in file order)\n")
+		fmt.Fprintf(w, "time range:   not read (--sort-timestamp=false; rows stay in file order)\n")
 	}
 
 	fmt.Fprintf(w, "\ninput features (%d, in model order):\n", d.Features)

@@ -80,10 +80,7 @@ func TestDatasetDescribeCIC(t *testing.T) {
 }
 
 func TestDatasetDescribeToNIoT(t *testing.T) {
-	path := repoPath(t, "..", "shared", "data", "ton-iot-network", "train_test_network.csv.gz")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("SKIPPING: shared ToN-IoT data absent: %v", err)
-	}
+	path := pyenv.SharedData(t, filepath.Join("ton-iot-network", "train_test_network.csv.gz"))
 	d := describe(t, "--data", path, "--dedupe")
 	// Counts from shared/data/README.md: 211,043 rows, 20,569 duplicates, 10 classes.
 	if d.Profile != "ton_iot_network" || d.RowsRead != 211043 || d.DroppedDuplicates != 20569 || len(d.ClassCounts) != 10 ||

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -33,9 +34,7 @@ func newApp() *cli.App {
 	// in-process runs (the tests) from stacking it up.
 	cmds := make([]*cli.Command, len(commands))
 	for i, c := range commands {
-		cp := *c
-		cp.HelpName = ""
-		cmds[i] = &cp
+		cmds[i] = prepareCommand(c)
 	}
 	return &cli.App{
 		Name:  "tfnids",
@@ -45,23 +44,82 @@ func newApp() *cli.App {
 			"checkpoints, early stopping, JSON reports) through the TensorFlow C API, and exports models as\n" +
 			"SavedModels that TensorFlow Serving loads unchanged.",
 		Commands:             cmds,
+		Flags:                globalFlags(),
+		HideVersion:          true, // --version is ours: urfave/cli's takes -v, which is --verbose here
 		EnableBashCompletion: true,
+		OnUsageError:         shortUsageError,
 		ExitErrHandler:       func(*cli.Context, error) {}, // main decides the exit code
+		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				return printVersion(c)
+			}
+			if c.NArg() > 0 {
+				return usageErr("tfnids: unknown command %s (see tfnids --help)", quoteArg(c.Args().First()))
+			}
+			return cli.ShowAppHelp(c)
+		},
 	}
 }
 
+// globalFlags may be given anywhere on the command line (normalizeArgs
+// moves them in front of the command).
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "version", Usage: "print the tfnids and TensorFlow versions"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "show TensorFlow's own log lines (same as --tf-log-level 0)"},
+		&cli.IntFlag{Name: "tf-log-level", Value: defaultTFLogLevel, Usage: "lowest severity of TensorFlow's own log lines shown: 0 info, 1 warnings, 2 errors, 3 none (TF_CPP_MIN_LOG_LEVEL; an explicit TF_CPP_MIN_LOG_LEVEL in the environment is kept)"},
+	}
+}
+
+// prepareCommand returns a copy of c (urfave/cli fills in HelpName while
+// running; fresh copies keep repeated in-process runs, the tests, from
+// stacking it up) with the rules every command follows: usage errors are
+// one line and required flags say so instead of showing a default. Stray
+// positional arguments are rejected before parsing (normalizeArgs).
+func prepareCommand(c *cli.Command) *cli.Command {
+	cp := *c
+	cp.HelpName = ""
+	cp.OnUsageError = shortUsageError
+	cp.Flags = markRequired(c.Flags)
+	if len(c.Subcommands) > 0 {
+		cp.Subcommands = make([]*cli.Command, len(c.Subcommands))
+		for i, s := range c.Subcommands {
+			cp.Subcommands[i] = prepareCommand(s)
+		}
+	}
+	return &cp
+}
+
+// shortUsageError replaces urfave/cli's "Incorrect Usage" plus the whole
+// help text with one line that points at the help.
+func shortUsageError(c *cli.Context, err error, isSubcommand bool) error {
+	where := "tfnids"
+	if c.Command != nil && c.Command.HelpName != "" {
+		where = c.Command.HelpName
+	}
+	return usageErr("%s: %v (see %s --help)", strings.TrimPrefix(where, "tfnids "), err, where)
+}
+
 func main() {
+	if code, supervised := tfLogs(tfLogLevel(os.Args, os.Getenv)); supervised {
+		os.Exit(code)
+	}
 	os.Exit(run(os.Args))
 }
 
 // run executes the app and maps errors to exit codes; tests call it in-process.
 func run(args []string) int {
-	err := newApp().Run(args)
+	app := newApp()
+	args, err := normalizeArgs(app, args)
+	if err == nil {
+		err = app.Run(args)
+	}
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "tfnids:", err)
-	if isFlagError(err) {
+	fmt.Fprintln(os.Stderr, "tfnids:", escapeControl(err.Error()))
+	var ue *usageError
+	if errors.As(err, &ue) || isFlagError(err) {
 		return exitUsage
 	}
 	if ec, ok := err.(cli.ExitCoder); ok {

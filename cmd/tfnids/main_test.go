@@ -6,7 +6,16 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tfnids/tfnids/internal/clitest"
 )
+
+// TestMain lets tests run the CLI as a child process (clitest.Start), so
+// that they can signal or kill it, or run workers beside a trainer.
+func TestMain(m *testing.M) {
+	clitest.Main("tfnids", run)
+	os.Exit(m.Run())
+}
 
 // runCLI runs the app in-process and returns its exit code, stdout and stderr.
 func runCLI(t *testing.T, args ...string) (int, string, string) {

@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/tfnids/tfnids/builders"
 	"github.com/tfnids/tfnids/dataset"
+	"github.com/tfnids/tfnids/experiment"
 	"github.com/tfnids/tfnids/report"
 )
 
@@ -29,6 +32,38 @@ type progressView struct {
 	epochs  int
 	batches int
 	start   time.Time
+
+	// The whole run, for "pair 2/9" and its ETA.
+	models                  []string
+	pairsTotal, pairsDone   int
+	epochsTotal, epochsDone int
+	runStart                time.Time
+}
+
+// plan tells the view how much work the run has (for overall progress).
+func (v *progressView) plan(cfg experiment.Config) {
+	folds := cfg.Splits
+	if cfg.CV == "none" {
+		folds = 1
+	}
+	v.models = cfg.Models
+	v.pairsTotal = folds * len(cfg.Models)
+	v.epochsTotal = v.pairsTotal * cfg.Epochs
+	v.runStart = time.Now()
+}
+
+// overall is "pair 2/9, ETA 1m20s" (ETA from the run's epochs so far;
+// early stopping makes it an upper bound).
+func (v *progressView) overall() string {
+	if v.pairsTotal == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("pair %d/%d", min(v.pairsDone+1, v.pairsTotal), v.pairsTotal)
+	if v.epochsDone > 0 && v.epochsTotal > v.epochsDone {
+		per := time.Since(v.runStart) / time.Duration(v.epochsDone)
+		s += fmt.Sprintf(", run ETA %s", (per * time.Duration(v.epochsTotal-v.epochsDone)).Round(time.Second))
+	}
+	return s
 }
 
 func newProgressView(quiet bool) *progressView {
@@ -60,7 +95,14 @@ func (v *progressView) FoldStart(fold, folds, trainRows, testRows int) {
 
 func (v *progressView) ModelStart(fold int, model string, epochs, batches int) {
 	v.model, v.epochs, v.batches = model, epochs, batches
-	v.printf("  %s: %d epochs of %d batches\n", model, epochs, batches)
+	where := ""
+	if v.pairsTotal > 0 {
+		where = fmt.Sprintf("[%s] ", v.overall())
+		if fold > 0 && v.folds > 0 {
+			where = fmt.Sprintf("[fold %d/%d, %s] ", fold, v.folds, v.overall())
+		}
+	}
+	v.printf("  %s%s: %d epochs of %d batches\n", where, model, epochs, batches)
 }
 
 func (v *progressView) Batch(b builders.BatchStats) {
@@ -93,11 +135,29 @@ func (v *progressView) Epoch(fold int, model string, e builders.EpochStats) {
 		v.bar.Finish()
 		v.bar = nil
 	}
-	v.printf("  fold %d/%d %s epoch %d/%d - %.1fs - loss %.4f - accuracy %.4f - %.0f samples/s\n",
-		fold, v.folds, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, e.SamplesPerSec)
+	val := ""
+	if e.Validated {
+		val = fmt.Sprintf(" - val_loss %.4f - val_accuracy %.4f", e.ValLoss, e.ValAccuracy)
+	}
+	v.epochsDone++
+	eta := ""
+	if o := v.overall(); o != "" {
+		eta = " - " + o
+	}
+	where := fmt.Sprintf("fold %d/%d", fold, v.folds)
+	if fold == 0 {
+		where = "all rows"
+	}
+	v.printf("  %s %s epoch %d/%d - %.1fs - loss %.4f - accuracy %.4f%s - %.0f samples/s%s\n",
+		where, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, val, e.SamplesPerSecond, eta)
 }
 
 func (v *progressView) ModelDone(fold int, model string, e *report.Evaluation, predictSeconds float64) {
+	v.pairsDone++
+	if e != nil && v.epochs > 0 {
+		// An early stop leaves epochs that will not run.
+		v.epochsTotal = max(v.epochsDone+(v.pairsTotal-v.pairsDone)*v.epochs, v.epochsDone)
+	}
 	v.printf("  %s fold %d: accuracy %.4f, weighted F1 %.4f, FPR %.4f, FNR %.4f (predicted in %.2fs)\n",
 		model, fold, e.Accuracy, e.F1, e.FPR, e.FNR, predictSeconds)
 }
@@ -106,5 +166,27 @@ func (v *progressView) Warn(msg string) {
 	if v.bar != nil {
 		v.bar.Clear()
 	}
-	fmt.Fprintf(v.w, "warning: %s\n", strings.TrimSpace(msg))
+	fmt.Fprintf(v.w, "warning: %s\n", escapeControl(strings.TrimSpace(msg)))
 }
+
+// escapeControl writes control characters other than newline and tab
+// (from column or class names in the data: escape sequences, bells,
+// carriage returns) as Go escapes, so that a message cannot rewrite the
+// terminal.
+func escapeControl(s string) string {
+	if !strings.ContainsFunc(s, isEscaped) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isEscaped(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isEscaped(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -36,28 +34,13 @@ type reportOptions struct {
 	results, out, plots string
 }
 
-// reportArgs collects the arguments of 'tfnids report'. urfave/cli stops
-// parsing flags at the first argument, so flags given after RESULTS.json
-// (the documented order) are parsed here; they override earlier ones.
+// reportArgs collects the arguments of 'tfnids report' (flags may follow
+// RESULTS.json: normalizeArgs moves them in front).
 func reportArgs(c *cli.Context) (reportOptions, error) {
 	o := reportOptions{out: c.String("out"), plots: c.String("plots")}
-	args := c.Args().Slice()
-	if len(args) == 0 {
+	o.results = c.Args().First()
+	if o.results == "" {
 		return o, usageErr("report: missing RESULTS.json argument (usage: tfnids report RESULTS.json [--out report.html])")
-	}
-	o.results = args[0]
-	if len(args) > 1 {
-		fs := flag.NewFlagSet("report", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		fs.StringVar(&o.out, "out", o.out, "")
-		fs.StringVar(&o.out, "o", o.out, "")
-		fs.StringVar(&o.plots, "plots", o.plots, "")
-		if err := fs.Parse(args[1:]); err != nil {
-			return o, usageErr("report: %v", err)
-		}
-		if fs.NArg() > 0 {
-			return o, usageErr("report: expected one RESULTS.json argument, got %d: %s", 1+fs.NArg(), strings.Join(append([]string{args[0]}, fs.Args()...), " "))
-		}
 	}
 	if o.out == "" {
 		o.out = strings.TrimSuffix(o.results, filepath.Ext(o.results)) + ".html"

@@ -108,12 +108,12 @@ func TestReportUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"report"}, "missing RESULTS.json"},                                  // 0
-		{[]string{"report", filepath.Join(dir, "none.json")}, "no such file"},         // 1
-		{[]string{"report", bad}, "not a results file"},                               // 2
-		{[]string{"report", good, "extra.json"}, "expected one RESULTS.json"},         // 3
-		{[]string{"report", good, "--bogus"}, "flag provided but not defined"},        // 4
-		{[]string{"report", good, "--out", good}, "would overwrite the results file"}, // 5
+		{[]string{"report"}, "missing RESULTS.json"},                                    // 0
+		{[]string{"report", filepath.Join(dir, "none.json")}, "no such file"},           // 1
+		{[]string{"report", bad}, "not a results file"},                                 // 2
+		{[]string{"report", good, "extra.json"}, `unexpected argument(s) "extra.json"`}, // 3
+		{[]string{"report", good, "--bogus"}, `unknown flag "--bogus"`},                 // 4
+		{[]string{"report", good, "--out", good}, "would overwrite the results file"},   // 5
 	}
 	for i, c := range cases {
 		code, _, stderr := runCLI(t, c.args...)

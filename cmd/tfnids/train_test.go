@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -11,17 +10,9 @@ import (
 	"time"
 
 	"github.com/tfnids/tfnids/internal/atomicfile"
+	"github.com/tfnids/tfnids/internal/clitest"
 	"github.com/tfnids/tfnids/internal/pyenv"
 )
-
-// TestMain lets tests run the CLI as a child process (the test binary
-// re-executed with TFNIDS_TEST_MAIN=1), so they can signal and kill it.
-func TestMain(m *testing.M) {
-	if os.Getenv("TFNIDS_TEST_MAIN") == "1" {
-		os.Exit(run(os.Args))
-	}
-	os.Exit(m.Run())
-}
 
 func sliceDir(t *testing.T) string {
 	t.Helper()
@@ -38,16 +29,6 @@ func trainArgs(t *testing.T, dir string, extra ...string) []string {
 		"--models", "cnn,gru", "--cv", "stratified", "--splits", "2", "--epochs", "8", "--batch-size", "16",
 		"--patience", "0", "--threads", "1", "--seed", "5", "-q",
 		"--weights-dir", filepath.Join(dir, "w"), "--results-dir", filepath.Join(dir, "r")}, extra...)
-}
-
-func startCLI(t *testing.T, args []string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "TFNIDS_TEST_MAIN=1", "TF_CPP_MIN_LOG_LEVEL=2")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return cmd
 }
 
 // waitForCheckpoints polls until n epoch checkpoints exist below dir.
@@ -104,13 +85,11 @@ func assertNothingHalfWritten(t *testing.T, dir string) {
 
 func TestTrainSIGINTSavesAndResumeFinishes(t *testing.T) {
 	dir := t.TempDir()
-	cmd := startCLI(t, trainArgs(t, dir))
+	c := clitest.Start(t, "", trainArgs(t, dir)...)
 	waitForCheckpoints(t, dir, 2)
-	cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != exitInterrupt {
-		t.Fatalf("interrupted train: %v, want exit code %d", err, exitInterrupt)
+	c.Signal(syscall.SIGINT)
+	if code := c.Wait(t, 120*time.Second); code != exitInterrupt {
+		t.Fatalf("interrupted train: exit %d, want %d:\n%s", code, exitInterrupt, c.Output())
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "w", "slice", "*", "fold-1", "weights-interrupted.index")); len(m) != 1 {
 		t.Errorf("no interrupt checkpoint: %v", m)
@@ -129,10 +108,10 @@ func TestTrainSIGINTSavesAndResumeFinishes(t *testing.T) {
 
 func TestTrainKill9LeavesOnlyCompleteFiles(t *testing.T) {
 	dir := t.TempDir()
-	cmd := startCLI(t, trainArgs(t, dir))
+	c := clitest.Start(t, "", trainArgs(t, dir)...)
 	waitForCheckpoints(t, dir, 3)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	c.Signal(syscall.SIGKILL)
+	c.Wait(t, 60*time.Second)
 	assertNothingHalfWritten(t, dir)
 
 	// The next start cleans temporary leftovers and continues.

@@ -14,12 +14,15 @@ var version = "0.1.0-dev"
 
 func init() {
 	register(&cli.Command{
-		Name:  "version",
-		Usage: "print the tfnids and TensorFlow versions",
-		Action: func(c *cli.Context) error {
-			fmt.Fprintf(c.App.Writer, "tfnids %s\nTensorFlow %s (C API)\n%s %s/%s\n",
-				version, tf.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return nil
-		},
+		Name:   "version",
+		Usage:  "print the tfnids and TensorFlow versions",
+		Action: printVersion,
 	})
+}
+
+// printVersion serves both `tfnids version` and `tfnids --version`.
+func printVersion(c *cli.Context) error {
+	fmt.Fprintf(c.App.Writer, "tfnids %s\nTensorFlow %s (C API)\n%s %s/%s\n",
+		version, tf.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
 }

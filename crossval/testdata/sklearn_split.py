@@ -1,7 +1,7 @@
 """Reference folds from scikit-learn for crossval's tests.
 
-Usage: python sklearn_split.py CASES.json
-CASES.json is a list of {"kind": "timeseries"|"kfold"|"stratified"|"holdout", "n": int,
+Usage: python sklearn_split.py < CASES.json
+CASES (JSON on stdin) is a list of {"kind": "timeseries"|"kfold"|"stratified"|"holdout", "n": int,
 "y": [int] or null, "n_splits": int, "test_size": int|null, "gap": int,
 "max_train_size": int|null, "shuffle": bool, "random_state": int|null,
 "test_fraction": float (holdout, via train_test_split(shuffle=False))}.
@@ -53,6 +53,5 @@ def run(c):
     return out
 
 
-with open(sys.argv[1]) as f:
-    cases = json.load(f)
+cases = json.load(sys.stdin)
 json.dump([run(c) for c in cases], sys.stdout)

@@ -23,9 +23,16 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	})
 }
 
-// Write calls fill with a temporary file next to path, syncs it and renames
-// it to path. On any error the temporary file is removed and path is untouched.
-func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
+// Write calls fill with a temporary file next to path, syncs it, renames
+// it to path and syncs the directory (so that the rename itself survives a
+// power loss). On an error before the rename the temporary file is removed
+// and path is untouched.
+func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
+	return write(path, perm, fill, syncDir)
+}
+
+// write is Write with the directory sync as a parameter, for tests.
+func write(path string, perm os.FileMode, fill func(w io.Writer) error, dirSync func(dir string) error) (err error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -53,7 +60,26 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err err
 	if err = os.Chmod(tmp, perm); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return dirSync(dir)
+}
+
+// syncDir flushes a directory's entries (a rename into it) to disk.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // TempDir creates a temporary directory beside final (same file system, so
@@ -66,13 +92,20 @@ func TempDir(final string) (string, error) {
 	return os.MkdirTemp(parent, filepath.Base(final)+TempMarker+"*")
 }
 
-// RenameDir moves a finished temporary directory to final. It refuses to
-// replace an existing final directory.
+// RenameDir moves a finished temporary directory to final and syncs the
+// parent directory. It refuses to replace an existing final directory.
 func RenameDir(tmp, final string) error {
+	return renameDir(tmp, final, syncDir)
+}
+
+func renameDir(tmp, final string, dirSync func(dir string) error) error {
 	if _, err := os.Stat(final); err == nil {
 		return fmt.Errorf("%s already exists; refusing to overwrite it", final)
 	}
-	return os.Rename(tmp, final)
+	if err := os.Rename(tmp, final); err != nil {
+		return err
+	}
+	return dirSync(filepath.Dir(final))
 }
 
 // CleanStale removes temporary files and directories left below dir by an

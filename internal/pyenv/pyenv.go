@@ -94,19 +94,58 @@ func Require(t testing.TB, modules ...string) string {
 	return py
 }
 
-// SharedData returns the absolute path of rel inside ../shared/data beside
-// the repository root, or skips t (fails it under RequireEnv) when absent.
+// Optional returns the venv's Python for an extra check inside a test that
+// has Go checks of its own, and true; when the venv (or one of the modules)
+// is absent it logs loudly and returns false, so the test runs its Go
+// checks without the Python one, except under RequireEnv (CI), where it
+// fails the test.
+func Optional(t testing.TB, modules ...string) (string, bool) {
+	t.Helper()
+	py, err := Python()
+	if err == nil {
+		for _, m := range modules {
+			if out, e := exec.Command(py, "-c", "import "+m).CombinedOutput(); e != nil {
+				err = fmt.Errorf("Python module %s not importable in %s: %v\n%s", m, py, e, out)
+				break
+			}
+		}
+	}
+	if err != nil {
+		if Required() {
+			t.Fatalf("Python reference unavailable: %v (and %s is set)", err, RequireEnv)
+		}
+		t.Logf("NOT CHECKED against Python: %v", err)
+		return "", false
+	}
+	return py, true
+}
+
+// SharedData returns the absolute path of rel inside the shared data
+// directory, or skips t (fails it under RequireEnv) when absent. The
+// directory is shared/data beside the repository root (../shared/data), or
+// beside one of its parents: a git worktree under another directory sees
+// the same data as the main checkout.
 func SharedData(t testing.TB, rel string) string {
 	t.Helper()
 	root, err := Root()
 	if err != nil {
 		Unavailable(t, "shared data: %v", err)
 	}
-	p := filepath.Join(filepath.Dir(root), "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		Unavailable(t, "shared data %s absent: %v", p, err)
+	first := ""
+	for dir := filepath.Dir(root); ; dir = filepath.Dir(dir) {
+		p := filepath.Join(dir, "shared", "data", rel)
+		if first == "" {
+			first = p
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		if filepath.Dir(dir) == dir {
+			break
+		}
 	}
-	return p
+	Unavailable(t, "shared data %s absent (looked in shared/data beside %s and its parents)", first, root)
+	return ""
 }
 
 // RunJSON runs a Python script with in marshalled as JSON on its standard

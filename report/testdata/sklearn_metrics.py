@@ -1,7 +1,7 @@
 """Reference scores from scikit-learn for report's tests.
 
-Usage: python sklearn_metrics.py CASES.json
-CASES.json is a list of {"y_true": [int], "y_pred": [int], "num_classes": int,
+Usage: python sklearn_metrics.py < CASES.json
+CASES (JSON on stdin) is a list of {"y_true": [int], "y_pred": [int], "num_classes": int,
 "names": [str], "binary": bool}. Prints a JSON list with, per case, the
 scikit-learn scores (zero_division=0) and the seed notebook's FPR/FNR and
 class_f1 computed as its evaluate() does (mtermos/GDLC src/models/model.py,
@@ -73,6 +73,5 @@ def run(c):
     return res
 
 
-with open(sys.argv[1]) as f:
-    cases = json.load(f)
+cases = json.load(sys.stdin)
 json.dump([run(c) for c in cases], sys.stdout)

@@ -1,4 +1,5 @@
-"""Prints a TF checkpoint's variables as JSON: {name: {"shape": [...], "dtype": str, "sum": float}}.
+"""Reads {"prefix": checkpoint prefix} as JSON on stdin and prints the
+checkpoint's variables as JSON: {name: {"shape": [...], "dtype": str, "sum": float}}.
 
 Used by tfgraph's tests to prove Python TensorFlow reads tfnids checkpoints."""
 import json
@@ -7,9 +8,10 @@ import sys
 import numpy as np
 import tensorflow as tf
 
-reader = tf.train.load_checkpoint(sys.argv[1])
+prefix = json.load(sys.stdin)["prefix"]
+reader = tf.train.load_checkpoint(prefix)
 out = {}
-for name, shape in tf.train.list_variables(sys.argv[1]):
+for name, shape in tf.train.list_variables(prefix):
     value = reader.get_tensor(name)
     out[name] = {"shape": list(shape), "dtype": str(value.dtype), "sum": float(np.sum(value.astype(np.float64)))}
 print(json.dumps(out))

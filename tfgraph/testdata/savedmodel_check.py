@@ -1,6 +1,7 @@
 """Runs a tfnids SavedModel through Python TensorFlow and prints JSON.
 
-usage: savedmodel_check.py EXPORT_DIR INPUT.npy [CLI_OUTDIR]
+usage: savedmodel_check.py < {"dir": EXPORT_DIR, "inputs": INPUT.npy, "cli_outdir": CLI_OUTDIR}
+(JSON on stdin; cli_outdir may be omitted)
 
 Prints {"signature": {...}, "load": {key: values}, "cli": {key: values}}:
   signature  inputs/outputs of signatures["serving_default"] as
@@ -26,7 +27,8 @@ def tolist(a):
     return [int(v) for v in a.ravel()]
 
 
-export_dir, input_path = sys.argv[1], sys.argv[2]
+args = json.load(sys.stdin)
+export_dir, input_path = args["dir"], args["inputs"]
 x = np.load(input_path)
 loaded = tf.saved_model.load(export_dir)
 fn = loaded.signatures["serving_default"]
@@ -38,7 +40,7 @@ sig = {
 key = next(iter(kwargs))
 out = fn(**{key: tf.constant(x)})
 result = {"signature": sig, "load": {k: tolist(v.numpy()) for k, v in out.items()}}
-if len(sys.argv) > 3:
-    outdir = sys.argv[3]
+if args.get("cli_outdir"):
+    outdir = args["cli_outdir"]
     result["cli"] = {f[:-4]: tolist(np.load(os.path.join(outdir, f))) for f in sorted(os.listdir(outdir)) if f.endswith(".npy")}
 print(json.dumps(result))
