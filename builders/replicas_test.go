@@ -15,6 +15,7 @@ import (
 	"github.com/tfnids/tfnids/internal/freeport"
 	"github.com/tfnids/tfnids/spec"
 	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 // stepBoth runs one Adam step on the same batch through a model built by
@@ -190,9 +191,9 @@ func twoServers(t *testing.T) []string {
 		serverAddrs, serversErr = freeport.Retry(5, 2, func(ports []string) error {
 			cluster := &corepb.ClusterDef{Job: []*corepb.JobDef{{Name: "worker", Tasks: map[int32]string{0: ports[0], 1: ports[1]}}}}
 			for i := range 2 {
-				s, err := tfgraph.NewServer(&corepb.ServerDef{Cluster: cluster, JobName: "worker", TaskIndex: int32(i), Protocol: "grpc",
+				s, err := tfserver.NewServer(&corepb.ServerDef{Cluster: cluster, JobName: "worker", TaskIndex: int32(i), Protocol: "grpc",
 					DefaultSessionConfig: &corepb.ConfigProto{IntraOpParallelismThreads: 1, InterOpParallelismThreads: 1}},
-					tfgraph.ServerOptions{Listen: "127.0.0.1"})
+					tfserver.ServerOptions{Listen: "127.0.0.1"})
 				if err != nil {
 					return err
 				}

@@ -124,3 +124,36 @@ func TestBadCorpus(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadLikeColumns: new data for a model trained without a text column
+// loads with that column ignored; dropping a column the model reads, or
+// asking for other features than the model's, is an error.
+func TestLoadLikeColumns(t *testing.T) {
+	path := []string{filepath.Join("testdata", "bad", "extra_text_column.csv")}
+	train, _, err := Load(path, LoadOptions{MultiClass: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := train.Schema()
+	for _, c := range []struct {
+		opts LoadOptions
+		want string
+	}{
+		{LoadOptions{}, ""},
+		{LoadOptions{Drop: []string{"Dataset"}}, ""},
+		{LoadOptions{Features: slices.Clone(train.FeatureNames)}, ""},
+		{LoadOptions{Drop: []string{"IN_BYTES"}}, `column "IN_BYTES": the model reads this column`},
+		{LoadOptions{Features: []string{"IN_BYTES"}}, "1 feature columns asked, the model reads"},
+		{LoadOptions{Features: []string{"Dataset"}}, `column "Dataset": the model was not trained on this column`},
+	} {
+		f, _, err := LoadLike(path, schema, c.opts)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%+v: %v", c.opts, err)
+		case c.want == "" && !slices.Equal(f.FeatureNames, train.FeatureNames):
+			t.Errorf("%+v: features %q", c.opts, f.FeatureNames)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%+v: error %v, want %q", c.opts, err, c.want)
+		}
+	}
+}

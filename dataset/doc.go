@@ -1,5 +1,6 @@
-// Package dataset loads, cleans and windows network-flow CSVs exactly as the
-// seed Keras pipeline (mtermos/GDLC) preprocessed them, fast and in pure Go.
+// Package dataset loads, cleans and windows network-flow CSVs and Parquet
+// files exactly as the seed Keras pipeline (mtermos/GDLC) preprocessed
+// them, fast and in pure Go.
 //
 // Data flows one way: files → Profile → Frame → MinMaxScaler → Examples
 // (rows or windows) → batches. Nothing here touches TensorFlow.
@@ -8,10 +9,14 @@
 //
 // A Profile says which column holds the timestamp, the binary label and the
 // class name, and which columns never reach the model (identifiers, the
-// seed's weak columns, network features unless asked for). Five are built
+// seed's weak columns, network features unless asked for). Six are built
 // in (ProfileNames): cic_ton_iot and cic_ids_2017 (the seed's DatasetInfo
 // definitions), cicids2017_improved (the CIC-IDS2017 files in shared/data),
-// ton_iot_network (Zeek-style ToN-IoT CSVs) and netflow (the NF-* family).
+// ton_iot_network (Zeek-style ToN-IoT CSVs), netflow (the NF-* family v1
+// and v2) and netflow_v3 (NF-*-v3, sorted by FLOW_START_MILLISECONDS).
+// A column the profile does not name is a numeric input unless it holds
+// text in nearly every sampled row: then it is left out with a Warning.
+// LoadOptions.Drop and Features override the profile's choice of inputs.
 // ProfileFor("auto", paths) picks one from the first file's header and says
 // why (the one entry point for resolving a profile for data); a
 // user profile is a YAML or JSON file (LoadProfileFile), optionally
@@ -21,8 +26,9 @@
 //
 // # What Load does, in the seed's order
 //
-//  1. Read the files (plain or gzip, concatenated in name order) in parallel
-//     chunks, parsing numbers straight from the bytes into float32.
+//  1. Read the files (CSV plain or gzip, or Parquet; concatenated in name
+//     order) in parallel chunks (Parquet: row groups), parsing numbers
+//     straight from the bytes into float32.
 //  2. Bad values in numeric columns (empty, NaN, ±Infinity, "-", other text,
 //     values beyond float32): drop the row (BadDrop, the seed's
 //     replace(inf, nan) + dropna), zero the cell (BadZero) or stop with an
@@ -82,9 +88,12 @@
 // # Where the code lives
 //
 // Load runs in stages, one file each: paths.go (which files, opening them,
-// the header), plan.go (each column's role from the first header; every
-// file's field-to-column plan), read.go (the single reader cutting files
+// gzip and CR-only handling, the header), plan.go (each column's role from
+// the first header; every file's field-to-column plan) with screen.go (the
+// text-column screen it consults), read.go (the single reader cutting files
 // into chunks of whole records and assigning row slots), parse.go (the
-// workers parsing chunks into the slot store), assemble.go (finish: remap
-// codes, dedupe, compact, sort by time, factorize, one-hot).
+// workers parsing chunks into the slot store; row() is generic over CSV
+// fields and Parquet values), parquet.go (the Parquet reader and cells),
+// assemble.go (finish: remap codes, dedupe, compact, sort by time,
+// factorize, one-hot). errors.go holds the *Error type.
 package dataset

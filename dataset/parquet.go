@@ -3,11 +3,13 @@ package dataset
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"strconv"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -151,9 +153,10 @@ func cleanNames(names []string) []string {
 
 // parquetJob is one row group to parse.
 type parquetJob struct {
-	file *parquetFile
-	rg   parquet.RowGroup
-	row0 int // 0-based row of the file where the group starts
+	file    *parquetFile
+	rg      parquet.RowGroup
+	row0    int // 0-based row of the file where the group starts
+	helpers int // goroutines decoding the group's columns
 }
 
 // readParquet plans a Parquet file and hands its row groups to the workers.
@@ -190,6 +193,9 @@ func (ld *loader) readParquet(fi int, name string, jobs chan<- *job, seq *int) e
 		ld.inflight.Wait() // no worker may write while the store moves
 		ld.store.grow(max(need, len(ld.store.status)*3/2), ld.hasTS, ld.hasCls, ld.hasLab, ld.opts.Dedupe)
 	}
+	// A file of fewer row groups than workers lends each group's column
+	// decoding the idle workers' share of the cores.
+	helpers := max(1, ld.workers/max(1, len(p.pf.RowGroups())))
 	row0 := 0
 	for _, rg := range p.pf.RowGroups() {
 		n := int(rg.NumRows())
@@ -203,7 +209,7 @@ func (ld *loader) readParquet(fi int, name string, jobs chan<- *job, seq *int) e
 			return nil
 		}
 		ld.inflight.Add(1)
-		jobs <- &job{seq: *seq, file: fi, plan: ld.plans[fi], pq: &parquetJob{file: p, rg: rg, row0: row0},
+		jobs <- &job{seq: *seq, file: fi, plan: ld.plans[fi], pq: &parquetJob{file: p, rg: rg, row0: row0, helpers: helpers},
 			slot0: ld.nextSlot, nslots: n}
 		*seq++
 		ld.nextSlot += n
@@ -212,7 +218,10 @@ func (ld *loader) readParquet(fi int, name string, jobs chan<- *job, seq *int) e
 	return nil
 }
 
-// processParquet parses one row group.
+// processParquet parses one row group. Columns are decoded batch by batch
+// straight from their pages (no row assembly), by several goroutines when
+// the file has fewer row groups than there are workers; the rows of a batch
+// are then parsed in order.
 func (w *worker) processParquet(j *job) (res *chunkResult) {
 	res = w.startChunk(j)
 	var panicErr error
@@ -225,62 +234,154 @@ func (w *worker) processParquet(j *job) (res *chunkResult) {
 	ld := w.ld
 	plan := j.plan
 	pj := j.pq
-	rows := pj.rg.Rows()
-	defer rows.Close()
+	chunks := pj.rg.ColumnChunks()
 	ncols := len(plan.ops)
-	buf := make([]parquet.Row, 256)
-	c := pqCells{vals: make([]parquet.Value, ncols), tsUnit: pj.file.tsUnit, scratch: new([]byte)}
+	if len(chunks) != ncols {
+		res.err = plan.at(pj.row0+1, &Error{Kind: ErrSyntax,
+			Msg: fmt.Sprintf("a row group of %d columns, but the schema has %d", len(chunks), ncols)})
+		return res
+	}
+	const batch = 4096
+	cols := make([]*pqColumn, ncols)
+	for c := range cols {
+		if plan.ops[c].role == roleIgnore && !plan.ops[c].dedupe {
+			continue // never read: its pages are not even decoded
+		}
+		cols[c] = &pqColumn{pages: chunks[c].Pages(), vals: make([]parquet.Value, batch)}
+		defer cols[c].close()
+	}
+	helpers := 1
+	if pj.helpers > 1 {
+		helpers = pj.helpers
+	}
+	c := pqCells{cols: make([][]parquet.Value, ncols), tsUnit: pj.file.tsUnit, scratch: new([]byte)}
 	st := &ld.store
-	r := 0
-	for r < j.nslots {
-		n, err := rows.ReadRows(buf)
-		for _, pr := range buf[:n] {
-			if r >= j.nslots {
-				break
+	for r0 := 0; r0 < j.nslots; r0 += batch {
+		n := min(batch, j.nslots-r0)
+		if err := decodeBatch(cols, n, helpers); err != nil {
+			res.err = &Error{Kind: ErrRead, File: plan.name, Row: pj.row0 + r0 + 1, Msg: err.Error(), Err: err}
+			return res
+		}
+		for k, col := range cols {
+			if col != nil {
+				c.cols[k] = col.vals[:n]
 			}
-			where := pj.row0 + r + 1
-			if len(pr) != ncols {
-				res.err = plan.at(where, &Error{Kind: ErrSyntax,
-					Msg: fmt.Sprintf("%d values, but the schema has %d columns", len(pr), ncols)})
-				return res
-			}
-			for _, v := range pr {
-				c.vals[v.Column()] = v
-			}
+		}
+		for r := 0; r < n; r++ {
+			c.r = r
 			res.rows++
-			if err := row(w, plan, c, j.slot0+r, where, res, st); err != nil {
+			if err := row(w, plan, c, j.slot0+r0+r, pj.row0+r0+r+1, res, st); err != nil {
 				res.err = err
 				return res
 			}
-			r++
 		}
-		if err == io.EOF {
-			break
+		for _, col := range cols {
+			if col != nil {
+				col.releaseDone()
+			}
 		}
-		if err != nil {
-			res.err = &Error{Kind: ErrRead, File: plan.name, Row: pj.row0 + r + 1, Msg: err.Error(), Err: err}
-			return res
-		}
-		if n == 0 {
-			break // no progress: a damaged row group; reported below
-		}
-	}
-	if r < j.nslots {
-		res.err = &Error{Kind: ErrRead, File: plan.name, Row: pj.row0 + r + 1,
-			Msg: fmt.Sprintf("the row group ends after %d of its %d rows", r, j.nslots)}
 	}
 	return res
 }
 
+// decodeBatch fills every column's buffer with its next n values, the
+// columns shared among helpers goroutines.
+func decodeBatch(cols []*pqColumn, n, helpers int) error {
+	if helpers <= 1 {
+		for _, col := range cols {
+			if col != nil {
+				if err := col.read(n); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	errs := make([]error, helpers)
+	var wg sync.WaitGroup
+	for h := 0; h < helpers; h++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer damaged("", &errs[h])
+			for k := h; k < len(cols); k += helpers {
+				if cols[k] != nil {
+					if err := cols[k].read(n); err != nil {
+						errs[h] = err
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// pqColumn reads one column chunk's values page by page.
+type pqColumn struct {
+	pages parquet.Pages
+	page  parquet.Page
+	vr    parquet.ValueReader
+	vals  []parquet.Value
+	done  []parquet.Page // pages read to the end, released after the batch
+}
+
+// read fills vals[:n] with the next n values.
+func (c *pqColumn) read(n int) error {
+	got := 0
+	for got < n {
+		if c.vr == nil {
+			p, err := c.pages.ReadPage()
+			if err != nil {
+				if err == io.EOF {
+					return fmt.Errorf("the column ends %d values early", n-got)
+				}
+				return err
+			}
+			c.page, c.vr = p, p.Values()
+		}
+		k, err := c.vr.ReadValues(c.vals[got:n])
+		got += k
+		switch {
+		case err == io.EOF:
+			c.done = append(c.done, c.page)
+			c.page, c.vr = nil, nil
+		case err != nil:
+			return err
+		case k == 0:
+			return fmt.Errorf("a page yields no values")
+		}
+	}
+	return nil
+}
+
+// releaseDone returns the pages whose values the last batch used up.
+func (c *pqColumn) releaseDone() {
+	for _, p := range c.done {
+		parquet.Release(p)
+	}
+	c.done = c.done[:0]
+}
+
+func (c *pqColumn) close() {
+	c.releaseDone()
+	if c.page != nil {
+		parquet.Release(c.page)
+	}
+	c.pages.Close()
+}
+
 // pqCells are a Parquet row's values, by column.
 type pqCells struct {
-	vals    []parquet.Value
+	cols    [][]parquet.Value // per column, the batch's values
+	r       int               // the row in the batch
 	tsUnit  []int64
 	scratch *[]byte // text of numeric values, valid until the next text call
 }
 
 func (c pqCells) number(j int) (float64, badKind) {
-	v := c.vals[j]
+	v := c.cols[j][c.r]
 	if v.IsNull() {
 		return 0, badMissing
 	}
@@ -319,7 +420,7 @@ func checkFloat(f float64) (float64, badKind) {
 }
 
 func (c pqCells) text(j int) []byte {
-	v := c.vals[j]
+	v := c.cols[j][c.r]
 	if v.IsNull() {
 		return nil
 	}
@@ -346,7 +447,10 @@ func (c pqCells) text(j int) []byte {
 
 func (c pqCells) time(j int) (int64, bool) {
 	u := c.tsUnit[j]
-	v := c.vals[j]
+	if u == 0 {
+		return 0, false
+	}
+	v := c.cols[j][c.r]
 	if u == 0 || v.IsNull() || v.Kind() != parquet.Int64 {
 		return 0, false
 	}

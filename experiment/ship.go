@@ -175,24 +175,22 @@ func (p *pair) trainAll(ctx context.Context, trainEx builders.Examples) (string,
 }
 
 // DataName is the dataset name a run uses when --name is not given: the
-// first data path's base name without .gz/.csv/.parquet, shell-safe.
+// first data path's base name without .gz/.csv/.parquet (for a glob such
+// as flows/*.csv, its directory's), made shell-safe (report.Slug).
 func DataName(paths []string) string {
 	if len(paths) == 0 {
 		return ""
 	}
-	base := filepath.Base(filepath.Clean(strings.TrimRight(paths[0], "/")))
-	for _, ext := range []string{".gz", ".csv", ".parquet"} {
-		base = strings.TrimSuffix(base, ext)
-	}
-	base = strings.Map(func(r rune) rune {
-		if r == '*' || r == '?' || r == '[' || r == ']' {
-			return -1
+	p := filepath.Clean(strings.TrimRight(paths[0], "/"))
+	for p != "." && p != "/" {
+		base := filepath.Base(p)
+		for _, ext := range []string{".gz", ".csv", ".parquet"} {
+			base = strings.TrimSuffix(base, ext)
 		}
-		return r
-	}, base)
-	name := report.Slug(base)
-	if name == "model" && base == "" {
-		return ""
+		if !strings.ContainsAny(base, "*?[]") && base != "" {
+			return report.Slug(base)
+		}
+		p = filepath.Dir(p)
 	}
-	return name
+	return ""
 }

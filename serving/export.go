@@ -52,6 +52,31 @@ func ParseVersion(dir string) (int64, error) {
 	return v, nil
 }
 
+// CheckNewVersion fails when dir exists, or when its parent already has a
+// version directory of the same number under another spelling ("007"
+// beside "7"): TensorFlow Serving reads both as version 7 and would serve
+// one of them at random.
+func CheckNewVersion(dir string) error {
+	v, err := ParseVersion(dir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("%s: %w; refusing to overwrite it (export a new version number)", dir, tfgraph.ErrExists)
+	}
+	vs, err := listVersions(filepath.Dir(filepath.Clean(dir)))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for _, d := range vs {
+		if d.version == v {
+			return fmt.Errorf("%s: version %d %w as %s; refusing to add a second directory for it (export a new version number)",
+				dir, v, tfgraph.ErrExists, d.path)
+		}
+	}
+	return nil
+}
+
 // NextVersion returns one more than the highest integer version directory
 // under modelDir (1 when there is none).
 func NextVersion(modelDir string) (int64, error) {
@@ -85,8 +110,8 @@ func Export(opts ExportOptions) error {
 	if (opts.Checkpoint == "") == (opts.Model == nil) {
 		return errors.New("export: give exactly one of a checkpoint and a trained model")
 	}
-	if _, err := os.Stat(opts.Dir); err == nil {
-		return fmt.Errorf("export: %s: %w; refusing to overwrite it (export a new version number)", opts.Dir, tfgraph.ErrExists)
+	if err := CheckNewVersion(opts.Dir); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	cfg := BuilderConfig(opts.Card)
 	if opts.Model != nil {
@@ -119,6 +144,11 @@ func Export(opts ExportOptions) error {
 		{Filename: modelcard.FeatureNamesAsset, Contents: modelcard.NamesFile(opts.Card.Schema.FeatureNames)},
 		{Filename: modelcard.AssetName, Contents: cardJSON},
 	}
+	warm, err := warmupRequests(filepath.Base(filepath.Dir(filepath.Clean(opts.Dir))), cfg.InputShape())
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	spec.ExtraAssets = []tfgraph.Asset{{Filename: filepath.Base(WarmupFile), Contents: warm}}
 	spec.Session = opts.Session
 	if opts.Model != nil {
 		spec.SaveVariables = opts.Model.Save

@@ -1,5 +1,6 @@
-"""Python side of the dataset benchmark: pandas.read_csv + the seed's cleaning
-+ sklearn MinMaxScaler on the CSV written by bench/dataset/gen.
+"""Python side of the dataset benchmark: pandas.read_csv (or read_parquet for a
+.parquet file, with pyarrow) + the seed's cleaning + sklearn MinMaxScaler on
+the CSV written by bench/dataset/gen (or its Parquet copy, to_parquet.py).
 
 Same work as bench/dataset/load: replace +/-inf by NaN, dropna, drop_duplicates
 ignoring Timestamp and Flow ID (keep first), parse the seed's timestamp
@@ -19,7 +20,7 @@ DROP = ["Flow ID", "Src IP", "Dst IP", "Timestamp", "Src Port", "Dst Port", "Att
 def main():
     path = sys.argv[1]
     t0 = time.perf_counter()
-    df = pd.read_csv(path)
+    df = pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
     df.columns = df.columns.str.strip()
     rows_read = len(df)
     df.replace([np.inf, -np.inf], np.nan, inplace=True)

@@ -53,7 +53,7 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "data", Aliases: []string{"d"}, Required: true, Usage: "CSV files (plain or .gz), directories or globs; concatenated in name order"},
 			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "dataset profile: a built-in name (listed by 'tfnids dataset describe --help'), a YAML/JSON file, or auto"},
-			&cli.StringFlag{Name: "name", Usage: "dataset name used in output paths and results (default: the first --data path's base name, e.g. CIC-ToN-IoT for CIC-ToN-IoT.csv)"},
+			&cli.StringFlag{Name: "name", Usage: "dataset name used in output paths and results (default: the first --data path's base name made shell-safe, e.g. cic-ton-iot for CIC-ToN-IoT.csv)"},
 			&cli.StringFlag{Name: "models", Value: strings.Join(d.Models, ","), Usage: "comma-separated built-in models to train: " + strings.Join(spec.Builtins(), ", ") + " (default cnn; none when only --model-file is given)"},
 			&cli.StringSliceFlag{Name: "model-file", Usage: "also train the model a file describes: tfnids' YAML/JSON spec or Keras' model.to_json() (docs/models.md); repeatable"},
 			&cli.StringFlag{Name: "cv", Value: d.CV, Usage: "cross-validation: timeseries (sklearn TimeSeriesSplit), stratified (shuffled StratifiedKFold), kfold, or none (last --test-split of the rows)"},
