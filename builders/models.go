@@ -60,9 +60,19 @@ func (c Config) seqLen() int {
 
 // ModelSpec returns the model's spec with everything resolved: the
 // built-in's layers (or a copy of Spec) with the Dropout and L1 overrides
-// applied, and the features, window, classes and head the model is built
-// with. It does not check that the layers' shapes chain (Describe does).
+// applied, every layer and the head named, and the features, window,
+// classes and head the model is built with. It is what Model.Spec holds
+// and a model card stores. Layers whose shapes do not chain are an error.
 func (c Config) ModelSpec() (spec.Model, error) {
+	pl, err := c.plan()
+	if err != nil {
+		return spec.Model{}, err
+	}
+	return pl.spec, nil
+}
+
+// resolveSpec is ModelSpec before naming and shape checks.
+func (c Config) resolveSpec() (spec.Model, error) {
 	var m spec.Model
 	if c.Spec != nil {
 		m = c.Spec.Clone()
@@ -226,7 +236,7 @@ type plan struct {
 }
 
 func (c Config) plan() (*plan, error) {
-	m, err := c.ModelSpec()
+	m, err := c.resolveSpec()
 	if err != nil {
 		return nil, err
 	}
