@@ -144,7 +144,7 @@ func Export(opts ExportOptions) error {
 		{Filename: modelcard.FeatureNamesAsset, Contents: modelcard.NamesFile(opts.Card.Schema.FeatureNames)},
 		{Filename: modelcard.AssetName, Contents: cardJSON},
 	}
-	warm, err := warmupRequests(filepath.Base(filepath.Dir(filepath.Clean(opts.Dir))), cfg.InputShape())
+	warm, err := warmupRequests(filepath.Base(filepath.Dir(filepath.Clean(opts.Dir))), inf.InputShape())
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
