@@ -19,7 +19,7 @@ func TestLibraryInitLogHidden(t *testing.T) {
 		args []string
 		want bool
 	}{
-		{[]string{"summary", "--model", "cnn", "--features", "5", "--classes", "3"}, false}, // 0
+		{[]string{"summary", "--model", "cnn", "--features", "5", "--classes", "3"}, false},      // 0
 		{[]string{"-v", "summary", "--model", "cnn", "--features", "5", "--classes", "3"}, true}, // 1
 	}
 	for i, c := range cases {
