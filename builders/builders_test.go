@@ -124,17 +124,17 @@ func TestBadConfig(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{Config{Model: "rnn", Features: 37, Classes: 10}, `unknown model "rnn"`},                       // 0
-		{Config{Model: "", Features: 37, Classes: 10}, "unknown model"},                                // 1
-		{Config{Model: "cnn", Features: 0, Classes: 10}, "feature count must be >= 1 (got 0)"},         // 2
-		{Config{Model: "lstm", Features: -3, Classes: 10}, "feature count must be >= 1 (got -3)"},      // 3
-		{Config{Model: "gru", Features: 37, Classes: 0}, "class count must be >= 1 (got 0)"},           // 4
-		{Config{Model: "lstm", Features: 37, Classes: 10, SeqLen: -1}, "window length (seq-len)"},      // 5
-		{Config{Model: "gru", Features: 37, Classes: 10, SeqLen: -2}, "must be >= 1 (got -2)"},         // 6
-		{Config{Model: "cnn", Features: 37, Classes: 10, Binary: true}, "binary mode needs exactly 2"}, // 7
-		{Config{Model: "cnn", Features: 3, Classes: 10}, "cnn model needs at least 4 features"},        // 8
-		{Config{Model: "gru", Features: 37, Classes: 10, Dropout: &neg}, "dropout rate"},               // 9
-		{Config{Model: "gru", Features: 37, Classes: 10, Dropout: &one}, "dropout rate"},               // 10
+		{Config{Model: "rnn", Features: 37, Classes: 10}, `unknown model "rnn"`},                                      // 0
+		{Config{Model: "", Features: 37, Classes: 10}, "unknown model"},                                               // 1
+		{Config{Model: "cnn", Features: 0, Classes: 10}, "feature count must be >= 1 (got 0)"},                        // 2
+		{Config{Model: "lstm", Features: -3, Classes: 10}, "feature count must be >= 1 (got -3)"},                     // 3
+		{Config{Model: "gru", Features: 37, Classes: 0}, "class count must be >= 1 (got 0)"},                          // 4
+		{Config{Model: "lstm", Features: 37, Classes: 10, SeqLen: -1}, "window length (seq-len)"},                     // 5
+		{Config{Model: "gru", Features: 37, Classes: 10, SeqLen: -2}, "must be >= 1 (got -2)"},                        // 6
+		{Config{Model: "cnn", Features: 37, Classes: 10, Binary: true}, "binary mode needs exactly 2"},                // 7
+		{Config{Model: "cnn", Features: 3, Classes: 10}, "MaxPooling1D: input length 1 is shorter than the window 2"}, // 8
+		{Config{Model: "gru", Features: 37, Classes: 10, Dropout: &neg}, "dropout rate"},                              // 9
+		{Config{Model: "gru", Features: 37, Classes: 10, Dropout: &one}, "dropout rate"},                              // 10
 	}
 	for i, c := range cases {
 		_, err := Build(c.cfg)
@@ -262,7 +262,7 @@ func TestFitDecreasesLoss(t *testing.T) {
 			if !(last.Loss < first.Loss) {
 				t.Errorf("loss did not decrease: %v", h.Epochs)
 			}
-			if last.Epoch != 6 || last.SamplesPerSec <= 0 {
+			if last.Epoch != 6 || last.SamplesPerSecond <= 0 {
 				t.Errorf("last epoch stats %+v", last)
 			}
 			loss, acc, err := m.Evaluate(ex, 100)
@@ -609,7 +609,15 @@ func TestRecurrentInputDropoutSharesMask(t *testing.T) {
 	b := tfgraph.NewBuilder(tfgraph.BuilderOptions{Seed: 3})
 	x := b.Placeholder("x", tf.Float, -1, 3, 50)
 	p := b.NewPass("train", true)
-	xs := stepInputs(p, p.Scope.SubScope("lstm"), "lstm", x, 3, 0.5)
+	ci := stepInputs(p, p.Scope.SubScope("lstm"), "lstm", x, 3, 0.5, 0, 4, false)
+	if len(ci.inMasks) != 1 {
+		t.Fatalf("%d input masks, want 1 shared by every gate", len(ci.inMasks))
+	}
+	ms := p.Scope.SubScope("masked")
+	xs := make([]tf.Output, len(ci.xs))
+	for i := range ci.xs {
+		xs[i] = op.Mul(ms.SubScope("Mul"), ci.xs[i], ci.inMasks[0])
+	}
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,21 @@
-// Package builders holds Keras-equivalent layers, losses and the seed
-// notebook's models (cnn, lstm, gru, plus a small dense model), built as
-// TensorFlow graphs through tfgraph and trained with Fit, as Keras' fit()
-// would train them.
+// Package builders holds Keras-equivalent layers and losses, and builds any
+// model spec (package spec) as a TensorFlow graph through tfgraph, trained
+// with Fit as Keras' fit() would train it. The built-in models (the seed
+// notebook's cnn, lstm and gru, a small dense model, and the CNN-LSTM of
+// mtermos/FL-GDLC) are specs like any other.
+//
+// # Models
+//
+// Config names a built-in (Config{Model: "cnn"}) or carries a spec
+// (Config{Spec: s}): layers read from a model file (spec.ParseFile: tfnids'
+// YAML/JSON or Keras' model.to_json()), or a stack of layer values made in
+// Go with Sequential. Features and classes come from the Config unless the
+// spec fixes them; the output head, Dense(classes, softmax) or Dense(1,
+// sigmoid) in binary mode, follows the last layer. Layer names are Keras'
+// automatic names ("dense", "dense_1", ...) unless the spec gives them, and
+// become the variable names ("dense/kernel"), so a checkpoint, a model card
+// and an export agree. A stack whose shapes do not chain is a *ShapeError
+// naming the layer, the shape it gets and the layer that makes it.
 //
 // # Layers
 //
@@ -40,7 +54,12 @@
 // without copying weights. BuildInference makes an inference-only graph with
 // the same variable names, for SavedModel export.
 //
-//	m, err := builders.Build(builders.Config{Model: "cnn", Features: 37, Classes: 10, Seed: 1})
+//	s, err := builders.Sequential("conv_gru",
+//		builders.Conv1D{Filters: 32, KernelSize: 3, Activation: builders.Relu},
+//		builders.MaxPooling1D{},
+//		builders.GRU{Units: 32},
+//	)
+//	m, err := builders.Build(builders.Config{Spec: s, Features: 37, Classes: 10, Seed: 1})
 //	if err != nil { ... }
 //	if err := m.Open(tfgraph.SessionConfig{}); err != nil { ... }
 //	defer m.Close()

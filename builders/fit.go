@@ -11,6 +11,7 @@ import (
 
 	tf "github.com/wamuir/graft/tensorflow"
 
+	"github.com/tfnids/tfnids/spec"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -77,23 +78,12 @@ type FitOptions struct {
 	Context context.Context
 }
 
-// EpochStats summarizes one epoch, as Keras' epoch logs.
-type EpochStats struct {
-	Epoch         int     // 1-based
-	Loss          float64 // batch-size-weighted mean of the batch losses (with penalties)
-	Accuracy      float64 // fraction of examples classified right during the epoch
-	Seconds       float64
-	SamplesPerSec float64
-	// Validated is set when ValLoss and ValAccuracy were measured: the
-	// inference-mode loss (with penalties) and accuracy on
-	// FitOptions.Validation after the epoch, as Keras' val_loss and
-	// val_accuracy.
-	Validated            bool
-	ValLoss, ValAccuracy float64
-}
+// EpochStats summarizes one epoch, as Keras' epoch logs (spec.EpochStats,
+// the record experiment checkpoints and report writes).
+type EpochStats = spec.EpochStats
 
-// monitored returns the value early stopping watches.
-func (e EpochStats) monitored(monitor string) float64 {
+// monitored returns the value of e early stopping watches.
+func monitored(e EpochStats, monitor string) float64 {
 	if monitor == "val_loss" {
 		if !e.Validated {
 			return math.NaN()
@@ -168,7 +158,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 	var best map[string][]float32
 	if o.Patience > 0 {
 		for _, e := range o.PriorHistory {
-			improved, stop := stopper.update(e.Epoch-1, e.monitored(o.Monitor))
+			improved, stop := stopper.update(e.Epoch-1, monitored(e, o.Monitor))
 			if improved {
 				h.BestEpoch = e.Epoch
 			}
@@ -216,7 +206,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 		secs := time.Since(start).Seconds()
 		st := EpochStats{Epoch: epoch + 1, Loss: lossSum / float64(n), Accuracy: accSum / float64(n), Seconds: secs}
 		if secs > 0 {
-			st.SamplesPerSec = float64(n) / secs
+			st.SamplesPerSecond = float64(n) / secs
 		}
 		if o.Validation != nil {
 			vl, va, err := m.Evaluate(o.Validation, bs)
@@ -232,7 +222,7 @@ func (m *Model) Fit(train Examples, o FitOptions) (*History, error) {
 			}
 		}
 		if o.Patience > 0 {
-			improved, stop := stopper.update(epoch, st.monitored(o.Monitor))
+			improved, stop := stopper.update(epoch, monitored(st, o.Monitor))
 			if improved {
 				h.BestEpoch = epoch + 1
 			}
@@ -265,7 +255,7 @@ func (m *Model) checkExamples(ex Examples) error {
 		return errors.New("builders: no examples")
 	}
 	if !slices.Equal(ex.Shape(), m.InputShape()) {
-		return fmt.Errorf("builders: examples have shape %v, the %s model takes %v", ex.Shape(), m.Config.Model, m.InputShape())
+		return fmt.Errorf("builders: examples have shape %v, the %s model takes %v", ex.Shape(), m.Spec.Name, m.InputShape())
 	}
 	return nil
 }
@@ -352,8 +342,8 @@ func (m *Model) Predict(ex Examples, batchSize int) (probs []float32, classes []
 	}
 	bs := batchSizeOrDefault(batchSize)
 	n, per := ex.Len(), prod(ex.Shape())
-	width := m.Config.Classes
-	if m.Config.Binary {
+	width := m.Spec.Classes
+	if m.Spec.Binary {
 		width = 1
 	}
 	probs = make([]float32, 0, n*width)
@@ -382,7 +372,7 @@ func (m *Model) Predict(ex Examples, batchSize int) (probs []float32, classes []
 		}
 		probs = append(probs, p...)
 	}
-	return probs, Classes(probs, width, m.Config.Binary), nil
+	return probs, Classes(probs, width, m.Spec.Binary), nil
 }
 
 // Classes turns row-major probabilities (width per row) into class labels:

@@ -28,44 +28,6 @@ type Layer interface {
 	Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output
 }
 
-// Activation names a Keras activation function.
-type Activation string
-
-// The activations the seed's models use.
-const (
-	Linear  Activation = "" // identity
-	Relu    Activation = "relu"
-	Tanh    Activation = "tanh"
-	Sigmoid Activation = "sigmoid"
-	Softmax Activation = "softmax" // over the last axis
-)
-
-func (a Activation) check() error {
-	switch a {
-	case Linear, "linear", Relu, Tanh, Sigmoid, Softmax:
-		return nil
-	}
-	return fmt.Errorf("unknown activation %q (want relu, tanh, sigmoid, softmax or linear)", string(a))
-}
-
-// apply adds the activation to x.
-func (a Activation) apply(s *op.Scope, x tf.Output) tf.Output {
-	switch a {
-	case Relu:
-		return op.Relu(s.SubScope("Relu"), x)
-	case Tanh:
-		return op.Tanh(s.SubScope("Tanh"), x)
-	case Sigmoid:
-		return op.Sigmoid(s.SubScope("Sigmoid"), x)
-	case Softmax:
-		return op.Softmax(s.SubScope("Softmax"), x)
-	case Linear, "linear":
-		return x
-	}
-	s.UpdateErr("activation", a.check())
-	return x
-}
-
 // Regularizer is Keras' L1L2 weight penalty, L1·Σ|w| + L2·Σw², added to
 // the loss of every pass that applies the layer (Pass.Penalties), as Keras
 // adds layer losses to the training loss and to evaluate()'s loss.
@@ -149,7 +111,11 @@ func prod(v []int) int {
 
 func checkRank(in []int, rank int, what string) error {
 	if len(in) != rank {
-		return fmt.Errorf("%s expects inputs of rank %d besides the batch (got shape %v)", what, rank, in)
+		want := "(None, features)"
+		if rank == 2 {
+			want = "(None, steps, channels)"
+		}
+		return fmt.Errorf("%s takes inputs %s, not %s", what, want, ShapeString(in))
 	}
 	for _, d := range in {
 		if d < 1 {
@@ -159,8 +125,9 @@ func checkRank(in []int, rank int, what string) error {
 	return nil
 }
 
-// Dense is keras.layers.Dense on rank-2 inputs (batch, d): y = act(x·kernel
-// + bias), kernel (d, units) glorot_uniform, bias zeros.
+// Dense is keras.layers.Dense: y = act(x·kernel + bias) on the last axis,
+// kernel (d, units) glorot_uniform, bias zeros. Inputs of higher rank
+// (batch, ..., d) are multiplied on their last axis, as Keras' tensordot.
 type Dense struct {
 	Units             int
 	Activation        Activation
@@ -185,10 +152,13 @@ func (d Dense) OutputShape(in []int) ([]int, error) {
 	if err := d.KernelRegularizer.check(); err != nil {
 		return nil, err
 	}
-	if err := checkRank(in, 1, "Dense"); err != nil {
+	if err := d.BiasRegularizer.check(); err != nil {
 		return nil, err
 	}
-	return []int{d.Units}, nil
+	if len(in) < 1 {
+		return nil, fmt.Errorf("Dense takes inputs (None, ..., features), not %s", ShapeString(in))
+	}
+	return append(append([]int(nil), in[:len(in)-1]...), d.Units), nil
 }
 
 // Params implements Layer.
@@ -208,11 +178,23 @@ func (d Dense) apply(p *tfgraph.Pass, name string, x tf.Output, in []int) (z, y 
 	if !ok {
 		return tf.Output{}, tf.Output{}
 	}
-	k := p.Var(name, "kernel", i64s(in[0], d.Units), tfgraph.GlorotUniform, true)
+	last := in[len(in)-1]
+	k := p.Var(name, "kernel", i64s(last, d.Units), tfgraph.GlorotUniform, true)
 	b := p.Var(name, "bias", i64s(d.Units), tfgraph.Zeros, true)
 	d.KernelRegularizer.penalize(p, s.SubScope("kernel"), k, 2)
 	d.BiasRegularizer.penalize(p, s.SubScope("bias"), b, 1)
-	z = op.AddV2(s.SubScope("BiasAdd"), op.MatMul(s.SubScope("MatMul"), x, k), b)
+	if len(in) == 1 {
+		z = op.AddV2(s.SubScope("BiasAdd"), op.MatMul(s.SubScope("MatMul"), x, k), b)
+		return z, d.Activation.apply(s, z)
+	}
+	out := []int32{-1}
+	for _, v := range in[:len(in)-1] {
+		out = append(out, int32(v))
+	}
+	out = append(out, int32(d.Units))
+	flat := op.Reshape(s.SubScope("Reshape"), x, op.Const(s.SubScope("rows"), []int32{-1, int32(last)}))
+	z = op.AddV2(s.SubScope("BiasAdd"), op.MatMul(s.SubScope("MatMul"), flat, k), b)
+	z = op.Reshape(s.SubScope("Reshape"), z, op.Const(s.SubScope("out_shape"), out))
 	return z, d.Activation.apply(s, z)
 }
 
@@ -242,15 +224,22 @@ func tfPadding(p string) string {
 	return "VALID"
 }
 
-// Conv1D is keras.layers.Conv1D (channels last, dilation 1): kernel
-// (size, channels, filters) glorot_uniform, bias zeros. It is built as
+// Conv1D is keras.layers.Conv1D (channels last): kernel (size, channels,
+// filters) glorot_uniform, bias zeros. With dilation 1 it is built as
 // ExpandDims → Conv2D (filter height 1) → Squeeze, as tf.nn.conv1d does.
+// Conv2D's C++ gradient ignores dilations, so a dilated Conv1D (Keras allows
+// dilation only with stride 1) is built from its definition instead: the
+// input (padded for "same" as TensorFlow pads) is sliced once per kernel
+// tap, the slices are concatenated on the channel axis and multiplied by
+// the kernel reshaped to (size·channels, filters).
 type Conv1D struct {
 	Filters, KernelSize int
 	Strides             int    // default 1
 	Padding             string // Valid (default) or Same
+	DilationRate        int    // default 1
 	Activation          Activation
 	KernelRegularizer   *Regularizer
+	BiasRegularizer     *Regularizer
 }
 
 // Kind implements Layer.
@@ -259,20 +248,31 @@ func (Conv1D) Kind() string { return "conv1d" }
 // Type implements Layer.
 func (Conv1D) Type() string { return "Conv1D" }
 
-func (c Conv1D) stride() int { return max(c.Strides, 1) }
+func (c Conv1D) stride() int   { return max(c.Strides, 1) }
+func (c Conv1D) dilation() int { return max(c.DilationRate, 1) }
 
 // OutputShape implements Layer.
 func (c Conv1D) OutputShape(in []int) ([]int, error) {
-	if c.Filters < 1 || c.KernelSize < 1 || c.Strides < 0 {
-		return nil, fmt.Errorf("Conv1D needs filters >= 1, kernel size >= 1 and strides >= 0 (got %d, %d, %d)", c.Filters, c.KernelSize, c.Strides)
+	if c.Filters < 1 || c.KernelSize < 1 || c.Strides < 0 || c.DilationRate < 0 {
+		return nil, fmt.Errorf("Conv1D needs filters >= 1, kernel size >= 1, strides and dilation >= 1 (got %d, %d, %d, %d)", c.Filters, c.KernelSize, c.Strides, c.DilationRate)
+	}
+	if c.dilation() > 1 && c.stride() > 1 {
+		return nil, fmt.Errorf("Conv1D: strides > 1 with dilation_rate > 1 is not supported (as in Keras)")
 	}
 	if err := c.Activation.check(); err != nil {
+		return nil, err
+	}
+	if err := c.KernelRegularizer.check(); err != nil {
+		return nil, err
+	}
+	if err := c.BiasRegularizer.check(); err != nil {
 		return nil, err
 	}
 	if err := checkRank(in, 2, "Conv1D"); err != nil {
 		return nil, err
 	}
-	l, err := paddedLength(in[0], c.KernelSize, c.stride(), c.Padding)
+	span := c.dilation()*(c.KernelSize-1) + 1
+	l, err := paddedLength(in[0], span, c.stride(), c.Padding)
 	if err != nil {
 		return nil, fmt.Errorf("Conv1D: %w", err)
 	}
@@ -293,69 +293,44 @@ func (c Conv1D) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Ou
 	k := p.Var(name, "kernel", i64s(c.KernelSize, in[1], c.Filters), tfgraph.GlorotUniform, true)
 	b := p.Var(name, "bias", i64s(c.Filters), tfgraph.Zeros, true)
 	c.KernelRegularizer.penalize(p, s.SubScope("kernel"), k, 3)
-	x4 := op.ExpandDims(s.SubScope("ExpandDims"), x, op.Const(s.SubScope("axis"), int32(1)))
-	k4 := op.ExpandDims(s.SubScope("ExpandDims"), k, op.Const(s.SubScope("axis"), int32(0)))
-	y := op.Conv2D(s.SubScope("Conv2D"), x4, k4, []int64{1, 1, int64(c.stride()), 1}, tfPadding(c.Padding))
-	y = op.Squeeze(s.SubScope("Squeeze"), y, op.SqueezeAxis([]int64{1}))
+	c.BiasRegularizer.penalize(p, s.SubScope("bias"), b, 1)
+	var y tf.Output
+	if c.dilation() == 1 {
+		x4 := op.ExpandDims(s.SubScope("ExpandDims"), x, op.Const(s.SubScope("axis"), int32(1)))
+		k4 := op.ExpandDims(s.SubScope("ExpandDims"), k, op.Const(s.SubScope("axis"), int32(0)))
+		y = op.Conv2D(s.SubScope("Conv2D"), x4, k4, []int64{1, 1, int64(c.stride()), 1}, tfPadding(c.Padding))
+		y = op.Squeeze(s.SubScope("Squeeze"), y, op.SqueezeAxis([]int64{1}))
+	} else {
+		y = c.dilated(s, x, k, in)
+	}
 	y = op.AddV2(s.SubScope("BiasAdd"), y, b)
 	return c.Activation.apply(s, y)
 }
 
-// MaxPooling1D is keras.layers.MaxPooling1D: ExpandDims → MaxPool →
-// Squeeze, as tf.nn.max_pool1d.
-type MaxPooling1D struct {
-	PoolSize int    // default 2
-	Strides  int    // default PoolSize
-	Padding  string // Valid (default) or Same
-}
-
-// Kind implements Layer.
-func (MaxPooling1D) Kind() string { return "max_pooling1d" }
-
-// Type implements Layer.
-func (MaxPooling1D) Type() string { return "MaxPooling1D" }
-
-func (m MaxPooling1D) geometry() (pool, stride int) {
-	pool = m.PoolSize
-	if pool == 0 {
-		pool = 2
+// dilated is the stride-1 dilated convolution from its definition.
+func (c Conv1D) dilated(s *op.Scope, x, k tf.Output, in []int) tf.Output {
+	d, size, ch := c.dilation(), c.KernelSize, in[1]
+	out, _ := c.OutputShape(in)
+	if c.Padding == Same {
+		total := d * (size - 1)
+		pad := op.Const(s.SubScope("paddings"), [][]int32{{0, 0}, {int32(total / 2), int32(total - total/2)}, {0, 0}})
+		x = op.Pad(s.SubScope("Pad"), x, pad)
 	}
-	stride = m.Strides
-	if stride == 0 {
-		stride = pool
+	taps := make([]tf.Output, size)
+	for j := range taps {
+		ts := s.SubScope(fmt.Sprintf("tap_%d", j))
+		taps[j] = op.Slice(ts.SubScope("Slice"), x,
+			op.Const(ts.SubScope("begin"), []int32{0, int32(j * d), 0}),
+			op.Const(ts.SubScope("size"), []int32{-1, int32(out[0]), int32(ch)}))
 	}
-	return pool, stride
-}
-
-// OutputShape implements Layer.
-func (m MaxPooling1D) OutputShape(in []int) ([]int, error) {
-	pool, stride := m.geometry()
-	if pool < 1 || stride < 1 {
-		return nil, fmt.Errorf("MaxPooling1D needs pool size and strides >= 1 (got %d, %d)", pool, stride)
+	cat := taps[0]
+	if len(taps) > 1 {
+		cat = op.ConcatV2(s.SubScope("taps"), taps, op.Const(s.SubScope("axis"), int32(-1)))
 	}
-	if err := checkRank(in, 2, "MaxPooling1D"); err != nil {
-		return nil, err
-	}
-	l, err := paddedLength(in[0], pool, stride, m.Padding)
-	if err != nil {
-		return nil, fmt.Errorf("MaxPooling1D: %w", err)
-	}
-	return []int{l, in[1]}, nil
-}
-
-// Params implements Layer.
-func (MaxPooling1D) Params([]int) (int64, int64) { return 0, 0 }
-
-// Apply implements Layer.
-func (m MaxPooling1D) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Output {
-	s, ok := prepare(m, p, name, in)
-	if !ok {
-		return tf.Output{}
-	}
-	pool, stride := m.geometry()
-	x4 := op.ExpandDims(s.SubScope("ExpandDims"), x, op.Const(s.SubScope("axis"), int32(1)))
-	y := op.MaxPool(s.SubScope("MaxPool"), x4, []int64{1, 1, int64(pool), 1}, []int64{1, 1, int64(stride), 1}, tfPadding(m.Padding))
-	return op.Squeeze(s.SubScope("Squeeze"), y, op.SqueezeAxis([]int64{1}))
+	flat := op.Reshape(s.SubScope("Reshape"), cat, op.Const(s.SubScope("rows"), []int32{-1, int32(size * ch)}))
+	kf := op.Reshape(s.SubScope("kernel_2d"), k, op.Const(s.SubScope("kernel_shape"), []int32{int32(size * ch), int32(c.Filters)}))
+	y := op.MatMul(s.SubScope("MatMul"), flat, kf)
+	return op.Reshape(s.SubScope("Reshape"), y, op.Const(s.SubScope("out_shape"), []int32{-1, int32(out[0]), int32(c.Filters)}))
 }
 
 // BatchNormalization is keras.layers.BatchNormalization over the last axis.

@@ -3,6 +3,7 @@ package builders
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	tf "github.com/wamuir/graft/tensorflow"
 	"github.com/wamuir/graft/tensorflow/op"
@@ -25,14 +26,22 @@ import (
 // Dropout is Keras 3's input dropout (LSTM(dropout=...)): in training
 // passes one mask of shape (batch, d), drawn once per call, multiplies the
 // input of every time step (keep probability 1 − Dropout, kept values scaled
-// by 1/(1 − Dropout)); inference passes use no mask.
+// by 1/(1 − Dropout)); inference passes use no mask. RecurrentDropout masks
+// the previous output h before its product with the recurrent kernel, one
+// (batch, u) mask per gate drawn once per call; with it on, Keras switches
+// to one input mask per gate too, and so does tfnids.
 type LSTM struct {
 	Units                int
 	ReturnSequences      bool
 	Dropout              float64
+	RecurrentDropout     float64
 	KernelRegularizer    *Regularizer
 	RecurrentRegularizer *Regularizer
 	BiasRegularizer      *Regularizer
+
+	// backwards reads the steps last to first and returns the sequence in
+	// time order (Bidirectional's backward layer).
+	backwards bool
 }
 
 // Kind implements Layer.
@@ -43,7 +52,7 @@ func (LSTM) Type() string { return "LSTM" }
 
 // OutputShape implements Layer.
 func (l LSTM) OutputShape(in []int) ([]int, error) {
-	return recurrentShape("LSTM", l.Units, l.Dropout, l.ReturnSequences, in,
+	return recurrentShape("LSTM", l.Units, l.Dropout, l.RecurrentDropout, l.ReturnSequences, in,
 		l.KernelRegularizer, l.RecurrentRegularizer, l.BiasRegularizer)
 }
 
@@ -53,17 +62,20 @@ func (l LSTM) Params(in []int) (int64, int64) {
 	return 4 * (d*u + u*u + u), 0
 }
 
-func recurrentShape(kind string, units int, dropout float64, seq bool, in []int, regs ...*Regularizer) ([]int, error) {
+func recurrentShape(kind string, units int, dropout, recDropout float64, seq bool, in []int, regs ...*Regularizer) ([]int, error) {
 	if units < 1 {
 		return nil, fmt.Errorf("%s units must be >= 1 (got %d)", kind, units)
 	}
-	if dropout < 0 || dropout >= 1 {
-		return nil, fmt.Errorf("%s dropout must be in [0, 1) (got %g)", kind, dropout)
+	if dropout < 0 || dropout >= 1 || recDropout < 0 || recDropout >= 1 {
+		return nil, fmt.Errorf("%s dropout and recurrent_dropout must be in [0, 1) (got %g, %g)", kind, dropout, recDropout)
 	}
 	for _, r := range regs {
 		if err := r.check(); err != nil {
 			return nil, err
 		}
+	}
+	if len(in) == 1 {
+		return nil, fmt.Errorf("%s reads windows (batch, steps, features), but gets single rows (None, %d): give the model a window length (spec window, --seq-len)", kind, in[0])
 	}
 	if err := checkRank(in, 2, kind+" (inputs are (batch, steps, features))"); err != nil {
 		return nil, err
@@ -86,18 +98,82 @@ func unitForgetBias(units int) tfgraph.Initializer {
 	}
 }
 
+// cellInputs is what a recurrent layer feeds its cells: the step inputs in
+// processing order, and the dropout masks of a training pass.
+type cellInputs struct {
+	xs []tf.Output
+	// inMasks multiply the step inputs: none, one shared by every gate, or
+	// one per gate (when recurrent dropout is on, as Keras' implementation 1).
+	inMasks []tf.Output
+	// recMasks multiply h before the recurrent product, one per gate.
+	recMasks []tf.Output
+}
+
 // stepInputs unpacks (batch, steps, d) into steps tensors (batch, d) and
-// applies the input-dropout mask in training passes.
-func stepInputs(p *tfgraph.Pass, s *op.Scope, name string, x tf.Output, steps int, dropout float64) []tf.Output {
+// draws the dropout masks of a training pass (recurrent masks are drawn from
+// the first output, see recurrentMasks).
+func stepInputs(p *tfgraph.Pass, s *op.Scope, name string, x tf.Output, steps int, dropout, recDropout float64, gates int, backwards bool) cellInputs {
 	xs := op.Unpack(s.SubScope("Unpack"), x, int64(steps), op.UnpackAxis(1))
+	if backwards {
+		slices.Reverse(xs)
+	}
+	ci := cellInputs{xs: xs}
 	if len(xs) != steps || !p.Training || dropout == 0 {
-		return xs
+		return ci
 	}
-	mask := keepMask(p, s.SubScope("input_dropout"), name, op.Shape(s.SubScope("Shape"), xs[0]), dropout, float32(1/(1-dropout)))
-	for t := range xs {
-		xs[t] = op.Mul(s.SubScope("dropout"), xs[t], mask)
+	n := 1
+	if recDropout > 0 {
+		n = gates
 	}
-	return xs
+	shape := op.Shape(s.SubScope("Shape"), xs[0])
+	for g := 0; g < n; g++ {
+		ms := s.SubScope("input_dropout")
+		seedName := name
+		if g > 0 {
+			seedName = fmt.Sprintf("%s/gate_%d", name, g)
+		}
+		ci.inMasks = append(ci.inMasks, keepMask(p, ms, seedName, shape, dropout, float32(1/(1-dropout))))
+	}
+	return ci
+}
+
+// recurrentMasks draws the per-gate recurrent dropout masks for h.
+func (ci *cellInputs) recurrentMasks(p *tfgraph.Pass, s *op.Scope, name string, h tf.Output, rate float64, gates int) {
+	if ci.recMasks != nil || !p.Training || rate == 0 {
+		return
+	}
+	shape := op.Shape(s.SubScope("Shape"), h)
+	for g := 0; g < gates; g++ {
+		ci.recMasks = append(ci.recMasks, keepMask(p, s.SubScope("recurrent_dropout"), fmt.Sprintf("%s/recurrent_gate_%d", name, g), shape, rate, float32(1/(1-rate))))
+	}
+}
+
+// gateProduct is v·w with v masked per gate: one MatMul when masks share
+// (or there are none), else one product per gate block of w, concatenated.
+func gateProduct(s *op.Scope, v, w tf.Output, masks []tf.Output, gates int) tf.Output {
+	switch len(masks) {
+	case 0:
+		return op.MatMul(s.SubScope("MatMul"), v, w)
+	case 1:
+		return op.MatMul(s.SubScope("MatMul"), op.Mul(s.SubScope("dropout"), v, masks[0]), w)
+	}
+	blocks := op.Split(s.SubScope("Split"), op.Const(s.SubScope("axis"), int32(1)), w, int64(gates))
+	outs := make([]tf.Output, len(blocks))
+	for g := range blocks {
+		outs[g] = op.MatMul(s.SubScope("MatMul"), op.Mul(s.SubScope("dropout"), v, masks[g]), blocks[g])
+	}
+	return op.ConcatV2(s.SubScope("concat"), outs, op.Const(s.SubScope("concat_axis"), int32(1)))
+}
+
+// outputs returns the last output, or the sequence in time order.
+func outputs(s *op.Scope, hs []tf.Output, seq, backwards bool) tf.Output {
+	if !seq {
+		return hs[len(hs)-1]
+	}
+	if backwards {
+		slices.Reverse(hs)
+	}
+	return op.Pack(s.SubScope("Pack"), hs, op.PackAxis(1))
 }
 
 func valid(o tf.Output) bool { return o.Op != nil }
@@ -117,7 +193,7 @@ func (l LSTM) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outp
 	l.RecurrentRegularizer.penalize(p, s.SubScope("recurrent_kernel"), rw, 2)
 	l.BiasRegularizer.penalize(p, s.SubScope("bias"), b, 1)
 
-	xs := stepInputs(p, s, name, x, steps, l.Dropout)
+	ci := stepInputs(p, s, name, x, steps, l.Dropout, l.RecurrentDropout, 4, l.backwards)
 	if p.B.Err() != nil {
 		return tf.Output{}
 	}
@@ -126,9 +202,10 @@ func (l LSTM) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outp
 	hs := make([]tf.Output, 0, steps)
 	for t := 0; t < steps; t++ {
 		st := s.SubScope(fmt.Sprintf("step_%d", t))
-		z := op.MatMul(st.SubScope("MatMul"), xs[t], w)
+		z := gateProduct(st, ci.xs[t], w, ci.inMasks, 4)
 		if valid(h) {
-			z = op.AddV2(st.SubScope("AddV2"), z, op.MatMul(st.SubScope("MatMul"), h, rw))
+			ci.recurrentMasks(p, s, name, h, l.RecurrentDropout, 4)
+			z = op.AddV2(st.SubScope("AddV2"), z, gateProduct(st, h, rw, ci.recMasks, 4))
 		}
 		z = op.AddV2(st.SubScope("BiasAdd"), z, b)
 		g := op.Split(st.SubScope("Split"), axis, z, 4)
@@ -148,30 +225,36 @@ func (l LSTM) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outp
 		h = op.Mul(st.SubScope("output"), o, op.Tanh(st.SubScope("Tanh"), c))
 		hs = append(hs, h)
 	}
-	if l.ReturnSequences {
-		return op.Pack(s.SubScope("Pack"), hs, op.PackAxis(1))
-	}
-	return h
+	return outputs(s, hs, l.ReturnSequences, l.backwards)
 }
 
-// GRU is keras.layers.GRU with Keras' default reset_after=True (tanh
-// activation, sigmoid recurrent activation, zero initial state) on inputs
-// (batch, steps, d). Weights: "<name>/gru_cell/kernel" (d, 3u)
-// glorot_uniform, "recurrent_kernel" (u, 3u) orthogonal, "bias" (2, 3u)
-// zeros (row 0 input bias, row 1 recurrent bias). Gate order z, r, h; per
-// step mx = x_t·W + b₀, mi = h·U + b₁, z = σ(mx_z + mi_z), r = σ(mx_r +
-// mi_r), ĥ = tanh(mx_h + r·mi_h), h = z·h + (1 − z)·ĥ.
+// GRU is keras.layers.GRU (tanh activation, sigmoid recurrent activation,
+// zero initial state) on inputs (batch, steps, d). Weights:
+// "<name>/gru_cell/kernel" (d, 3u) glorot_uniform, "recurrent_kernel"
+// (u, 3u) orthogonal, "bias" zeros. Gate order z, r, h.
+//
+// With Keras' default reset_after=True the bias is (2, 3u) (row 0 input
+// bias, row 1 recurrent bias) and per step mx = x_t·W + b₀, mi = h·U + b₁,
+// z = σ(mx_z + mi_z), r = σ(mx_r + mi_r), ĥ = tanh(mx_h + r·mi_h), h = z·h +
+// (1 − z)·ĥ. With ResetBefore (reset_after=False) the bias is (3u), mx =
+// x_t·W + b, z and r from mx + h·U[:, :2u], and ĥ = tanh(mx_h + (r·h)·U[:,
+// 2u:]).
 //
 // Like LSTM, the layer is unrolled statically over the window length (one
-// cell per time step in the graph), and Dropout is Keras 3's input dropout:
-// one (batch, d) mask per call, shared by every step, training passes only.
+// cell per time step in the graph), and the dropouts are Keras 3's.
 type GRU struct {
 	Units                int
 	ReturnSequences      bool
 	Dropout              float64
+	RecurrentDropout     float64
 	KernelRegularizer    *Regularizer
 	RecurrentRegularizer *Regularizer
 	BiasRegularizer      *Regularizer
+	// ResetBefore is Keras' reset_after=False (the zero value keeps Keras'
+	// default, reset_after=True).
+	ResetBefore bool
+
+	backwards bool
 }
 
 // Kind implements Layer.
@@ -182,13 +265,16 @@ func (GRU) Type() string { return "GRU" }
 
 // OutputShape implements Layer.
 func (g GRU) OutputShape(in []int) ([]int, error) {
-	return recurrentShape("GRU", g.Units, g.Dropout, g.ReturnSequences, in,
+	return recurrentShape("GRU", g.Units, g.Dropout, g.RecurrentDropout, g.ReturnSequences, in,
 		g.KernelRegularizer, g.RecurrentRegularizer, g.BiasRegularizer)
 }
 
 // Params implements Layer.
 func (g GRU) Params(in []int) (int64, int64) {
 	d, u := int64(in[len(in)-1]), int64(g.Units)
+	if g.ResetBefore {
+		return 3 * (d*u + u*u + u), 0
+	}
 	return 3 * (d*u + u*u + 2*u), 0
 }
 
@@ -202,12 +288,22 @@ func (g GRU) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outpu
 	cell := name + "/gru_cell"
 	w := p.Var(cell, "kernel", i64s(d, 3*u), tfgraph.GlorotUniform, true)
 	rw := p.Var(cell, "recurrent_kernel", i64s(u, 3*u), tfgraph.Orthogonal, true)
-	b := p.Var(cell, "bias", i64s(2, 3*u), tfgraph.Zeros, true)
+	biasShape, biasRank := i64s(2, 3*u), 2
+	if g.ResetBefore {
+		biasShape, biasRank = i64s(3*u), 1
+	}
+	b := p.Var(cell, "bias", biasShape, tfgraph.Zeros, true)
 	g.KernelRegularizer.penalize(p, s.SubScope("kernel"), w, 2)
 	g.RecurrentRegularizer.penalize(p, s.SubScope("recurrent_kernel"), rw, 2)
-	g.BiasRegularizer.penalize(p, s.SubScope("bias"), b, 2)
+	g.BiasRegularizer.penalize(p, s.SubScope("bias"), b, biasRank)
 
-	xs := stepInputs(p, s, name, x, steps, g.Dropout)
+	ci := stepInputs(p, s, name, x, steps, g.Dropout, g.RecurrentDropout, 3, g.backwards)
+	if p.B.Err() != nil {
+		return tf.Output{}
+	}
+	if g.ResetBefore {
+		return g.resetBefore(p, s, name, ci, w, rw, b, steps)
+	}
 	biases := op.Unpack(s.SubScope("Unpack"), b, 2, op.UnpackAxis(0))
 	if p.B.Err() != nil || len(biases) != 2 {
 		return tf.Output{}
@@ -220,11 +316,12 @@ func (g GRU) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outpu
 	hs := make([]tf.Output, 0, steps)
 	for t := 0; t < steps; t++ {
 		st := s.SubScope(fmt.Sprintf("step_%d", t))
-		mx := op.AddV2(st.SubScope("input_bias"), op.MatMul(st.SubScope("MatMul"), xs[t], w), inBias)
+		mx := op.AddV2(st.SubScope("input_bias"), gateProduct(st, ci.xs[t], w, ci.inMasks, 3), inBias)
 		xz := op.Split(st.SubScope("Split"), axis1, mx, 3)
 		var rz []tf.Output
 		if valid(h) {
-			mi := op.AddV2(st.SubScope("recurrent_bias"), op.MatMul(st.SubScope("MatMul"), h, rw), recBias)
+			ci.recurrentMasks(p, s, name, h, g.RecurrentDropout, 3)
+			mi := op.AddV2(st.SubScope("recurrent_bias"), gateProduct(st, h, rw, ci.recMasks, 3), recBias)
 			rz = op.Split(st.SubScope("Split"), axis1, mi, 3)
 		} else { // zero initial state: h·U vanishes, the recurrent bias remains
 			rz = op.Split(st.SubScope("Split"), axis0, recBias, 3)
@@ -243,8 +340,53 @@ func (g GRU) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outpu
 		}
 		hs = append(hs, h)
 	}
-	if g.ReturnSequences {
-		return op.Pack(s.SubScope("Pack"), hs, op.PackAxis(1))
+	return outputs(s, hs, g.ReturnSequences, g.backwards)
+}
+
+// resetBefore is the reset_after=False cell (Keras' implementation 2 math).
+func (g GRU) resetBefore(p *tfgraph.Pass, s *op.Scope, name string, ci cellInputs, w, rw, b tf.Output, steps int) tf.Output {
+	u := g.Units
+	axis1 := op.Const(s.SubScope("split_axis"), int32(1))
+	one := op.Const(s.SubScope("one"), float32(1))
+	// U[:, :2u] and U[:, 2u:]
+	rwParts := op.SplitV(s.SubScope("SplitV"), rw, op.Const(s.SubScope("sizes"), []int32{int32(2 * u), int32(u)}), axis1, 2)
+	if len(rwParts) != 2 {
+		return tf.Output{}
 	}
-	return h
+	var h tf.Output
+	hs := make([]tf.Output, 0, steps)
+	for t := 0; t < steps; t++ {
+		st := s.SubScope(fmt.Sprintf("step_%d", t))
+		mx := op.AddV2(st.SubScope("input_bias"), gateProduct(st, ci.xs[t], w, ci.inMasks, 3), b)
+		xg := op.Split(st.SubScope("Split"), axis1, mx, 3)
+		if len(xg) != 3 {
+			return tf.Output{}
+		}
+		zin, rin, hin := xg[0], xg[1], xg[2]
+		if valid(h) {
+			ci.recurrentMasks(p, s, name, h, g.RecurrentDropout, 3)
+			var zrMasks, hMasks []tf.Output
+			if len(ci.recMasks) == 3 {
+				zrMasks, hMasks = ci.recMasks[:2], ci.recMasks[2:]
+			}
+			zr := op.Split(st.SubScope("Split"), axis1, gateProduct(st, h, rwParts[0], zrMasks, 2), 2)
+			if len(zr) != 2 {
+				return tf.Output{}
+			}
+			zin = op.AddV2(st.SubScope("AddV2"), zin, zr[0])
+			rin = op.AddV2(st.SubScope("AddV2"), rin, zr[1])
+			r := op.Sigmoid(st.SubScope("reset_gate"), rin)
+			hin = op.AddV2(st.SubScope("AddV2"), hin, gateProduct(st, op.Mul(st.SubScope("Mul"), r, h), rwParts[1], hMasks, 1))
+		}
+		z := op.Sigmoid(st.SubScope("update_gate"), zin)
+		hh := op.Tanh(st.SubScope("candidate"), hin)
+		keep := op.Mul(st.SubScope("Mul"), op.Sub(st.SubScope("Sub"), one, z), hh)
+		if valid(h) {
+			h = op.AddV2(st.SubScope("output"), op.Mul(st.SubScope("Mul"), z, h), keep)
+		} else {
+			h = keep
+		}
+		hs = append(hs, h)
+	}
+	return outputs(s, hs, g.ReturnSequences, g.backwards)
 }

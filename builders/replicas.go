@@ -42,7 +42,8 @@ import (
 // The returned Model is used as Build's: Open, Fit, Predict, Save, Restore.
 // Its Train pass holds the variable reads the towers share.
 func BuildReplicas(cfg Config, towers []string) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
+	pl, err := cfg.plan()
+	if err != nil {
 		return nil, err
 	}
 	if len(towers) == 0 {
@@ -53,14 +54,14 @@ func BuildReplicas(cfg Config, towers []string) (*Model, error) {
 			return nil, fmt.Errorf("builders: replicas: tower %d has no device", i)
 		}
 	}
-	tpl, err := buildTowerTemplate(cfg)
+	tpl, err := buildTowerTemplate(cfg, pl)
 	if err != nil {
-		return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+		return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 	}
 
 	b := tfgraph.NewBuilder(tfgraph.BuilderOptions{Seed: cfg.Seed, Device: cfg.Device})
-	m := &Model{Config: cfg, Builder: b}
-	m.X = b.Placeholder("x", tf.Float, inputDims(cfg)...)
+	m := &Model{Config: cfg, Spec: pl.spec, Builder: b, plan: pl}
+	m.X = b.Placeholder("x", tf.Float, inputDims(pl)...)
 	m.Y = b.Placeholder("y", tf.Int32, -1)
 	// The model's variables, as the template (and Build) makes them: same
 	// names, shapes and initializers, hence the same initial values.
@@ -93,10 +94,10 @@ func BuildReplicas(cfg Config, towers []string) (*Model, error) {
 			}
 		}
 		if err := b.Err(); err != nil {
-			return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+			return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 		}
 		if err := b.Graph.ImportWithOptions(tpl.def, opts); err != nil {
-			return nil, fmt.Errorf("builders: %s: replicas: tower %d: %w", cfg.Model, k, err)
+			return nil, fmt.Errorf("builders: %s: replicas: tower %d: %w", pl.spec.Name, k, err)
 		}
 		find := func(o tf.Output) (tf.Output, error) {
 			name := opts.Prefix + "/" + o.Op.Name()
@@ -118,24 +119,24 @@ func BuildReplicas(cfg Config, towers []string) (*Model, error) {
 		}
 		l, err := weigh(tpl.loss)
 		if err != nil {
-			return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+			return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 		}
 		a, err := weigh(tpl.acc)
 		if err != nil {
-			return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+			return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 		}
 		losses, accs = append(losses, l), append(accs, a)
 		for i, g := range tpl.grads {
 			wg, err := weigh(g)
 			if err != nil {
-				return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+				return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 			}
 			grads[i] = append(grads[i], wg)
 		}
 		for i, u := range tpl.updates {
 			wu, err := weigh(u.value)
 			if err != nil {
-				return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+				return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 			}
 			updates[i] = append(updates[i], wu)
 		}
@@ -154,11 +155,11 @@ func BuildReplicas(cfg Config, towers []string) (*Model, error) {
 	}
 
 	m.Infer = b.NewPass("infer", false)
-	inf := applyModel(cfg, m.Infer, m.X)
+	inf := applyModel(pl, m.Infer, m.X)
 	m.Probs = identity(b, "probabilities", inf.probs)
-	m.EvalLoss, m.EvalAccuracy = lossAndAccuracy(cfg, m.Infer, inf, m.Y, "eval_loss")
+	m.EvalLoss, m.EvalAccuracy = lossAndAccuracy(pl, m.Infer, inf, m.Y, "eval_loss")
 	if err := b.Err(); err != nil {
-		return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+		return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 	}
 	for _, v := range b.Variables() {
 		if v.DType == tf.Float {
@@ -167,20 +168,20 @@ func BuildReplicas(cfg Config, towers []string) (*Model, error) {
 	}
 	trainable := b.Trainable()
 	if len(trainable) != len(tpl.trainable) {
-		return nil, fmt.Errorf("builders: %s: replicas: %d trainable variables, the towers differentiate %d", cfg.Model, len(trainable), len(tpl.trainable))
+		return nil, fmt.Errorf("builders: %s: replicas: %d trainable variables, the towers differentiate %d", pl.spec.Name, len(trainable), len(tpl.trainable))
 	}
 	for i, v := range trainable {
 		if v.Name != tpl.trainable[i] {
-			return nil, fmt.Errorf("builders: %s: replicas: trainable variable %d is %s, the towers' gradient %d is for %s", cfg.Model, i, v.Name, i, tpl.trainable[i])
+			return nil, fmt.Errorf("builders: %s: replicas: trainable variable %d is %s, the towers' gradient %d is for %s", pl.spec.Name, i, v.Name, i, tpl.trainable[i])
 		}
 	}
 	step, err := tfgraph.Adam{}.ApplyGradients(b, m.Train, avg, []*tf.Operation{m.Loss.Op}, assigns)
 	if err != nil {
-		return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+		return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 	}
 	m.Step = step
 	if m.Saver, err = b.NewSaver(); err != nil {
-		return nil, fmt.Errorf("builders: %s: replicas: %w", cfg.Model, err)
+		return nil, fmt.Errorf("builders: %s: replicas: %w", pl.spec.Name, err)
 	}
 	return m, nil
 }
@@ -215,16 +216,16 @@ type seedConst struct {
 	value int64
 }
 
-func buildTowerTemplate(cfg Config) (*towerTemplate, error) {
+func buildTowerTemplate(cfg Config, pl *plan) (*towerTemplate, error) {
 	tb := tfgraph.NewBuilder(tfgraph.BuilderOptions{Seed: cfg.Seed})
 	t := &towerTemplate{b: tb, reads: map[string]tf.Output{}}
-	t.x = tb.Placeholder("x", tf.Float, inputDims(cfg)...)
+	t.x = tb.Placeholder("x", tf.Float, inputDims(pl)...)
 	t.y = tb.Placeholder("y", tf.Int32, -1)
 	// The pass is named "train" as in Build, so tower 0's dropout seeds are
 	// Build's.
 	p := tb.NewPass("train", true)
-	f := applyModel(cfg, p, t.x)
-	t.loss, t.acc = lossAndAccuracy(cfg, p, f, t.y, "loss")
+	f := applyModel(pl, p, t.x)
+	t.loss, t.acc = lossAndAccuracy(pl, p, f, t.y, "loss")
 	if err := tb.Err(); err != nil {
 		return nil, err
 	}

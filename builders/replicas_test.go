@@ -13,7 +13,9 @@ import (
 
 	"github.com/tfnids/tfnids/internal/approx"
 	"github.com/tfnids/tfnids/internal/freeport"
+	"github.com/tfnids/tfnids/spec"
 	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 // stepBoth runs one Adam step on the same batch through a model built by
@@ -108,8 +110,12 @@ func TestReplicasStepEqualsWholeBatch(t *testing.T) {
 		{Config{Model: "gru", Features: 37, Classes: 10, Seed: 7, Dropout: zero()}, 2, 48},
 		{Config{Model: "lstm", Features: 37, Classes: 10, Seed: 8, Dropout: zero()}, 3, 50}, // with the l1 penalty
 		{Config{Model: "dense", Features: 37, Classes: 10, Seed: 9}, 2, 1},                  // tower 1 gets nothing
+		{Config{Spec: testStack(), Features: 37, Classes: 10, Seed: 10}, 2, 40},             // a custom stack
 	} {
 		name := fmt.Sprintf("%s-%dtowers-batch%d", tc.cfg.Model, tc.towers, tc.batch)
+		if tc.cfg.Spec != nil {
+			name = fmt.Sprintf("%s-%dtowers-batch%d", tc.cfg.Spec.Name, tc.towers, tc.batch)
+		}
 		t.Run(name, func(t *testing.T) {
 			towers := make([]string, tc.towers)
 			for i := range towers {
@@ -185,9 +191,9 @@ func twoServers(t *testing.T) []string {
 		serverAddrs, serversErr = freeport.Retry(5, 2, func(ports []string) error {
 			cluster := &corepb.ClusterDef{Job: []*corepb.JobDef{{Name: "worker", Tasks: map[int32]string{0: ports[0], 1: ports[1]}}}}
 			for i := range 2 {
-				s, err := tfgraph.NewServer(&corepb.ServerDef{Cluster: cluster, JobName: "worker", TaskIndex: int32(i), Protocol: "grpc",
+				s, err := tfserver.NewServer(&corepb.ServerDef{Cluster: cluster, JobName: "worker", TaskIndex: int32(i), Protocol: "grpc",
 					DefaultSessionConfig: &corepb.ConfigProto{IntraOpParallelismThreads: 1, InterOpParallelismThreads: 1}},
-					tfgraph.ServerOptions{Listen: "127.0.0.1"})
+					tfserver.ServerOptions{Listen: "127.0.0.1"})
 				if err != nil {
 					return err
 				}
@@ -242,4 +248,20 @@ func TestReplicasOnTwoServers(t *testing.T) {
 	if n < 20 {
 		t.Fatalf("only %d ops in tower 1", n)
 	}
+}
+
+// testStack is a custom stack without dropout or batch normalization:
+// Conv1D → Bidirectional(GRU) → LayerNormalization → Dense.
+func testStack() *spec.Model {
+	s, err := Sequential("conv_bigru",
+		Conv1D{Filters: 8, KernelSize: 3, Padding: Same, Activation: Relu},
+		MaxPooling1D{},
+		Bidirectional{Layer: GRU{Units: 6}},
+		LayerNormalization{},
+		Dense{Units: 16, Activation: Gelu, KernelRegularizer: L2(0.001)},
+	)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }

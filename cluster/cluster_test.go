@@ -9,7 +9,7 @@ import (
 
 	"github.com/tfnids/tfnids/experiment"
 	"github.com/tfnids/tfnids/internal/freeport"
-	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 func TestParse(t *testing.T) {
@@ -143,14 +143,14 @@ func TestCheck(t *testing.T) {
 	// TensorFlow itself, so a port taken before it binds is retried.
 	dead := freeport.Refused(t)
 	var s *Spec
-	var srv *tfgraph.Server
+	var srv *tfserver.Server
 	addrs, err := freeport.Retry(5, 1, func(addrs []string) error {
 		var err error
 		if s, err = Parse("worker=" + addrs[0] + "," + dead); err != nil {
 			return err
 		}
 		def, _ := s.ServerDef("worker", 0, 1)
-		srv, err = tfgraph.NewServer(def, tfgraph.ServerOptions{Listen: ListenAddress(addrs[0])})
+		srv, err = tfserver.NewServer(def, tfserver.ServerOptions{Listen: ListenAddress(addrs[0])})
 		return err
 	})
 	if err != nil {

@@ -20,6 +20,7 @@ func TestBadCorpus(t *testing.T) {
 		classes  []string
 		warnings []WarningKind
 		profile  string
+		why      string // in the report's ProfileWhy
 	}
 	cases := []struct {
 		file string
@@ -60,7 +61,9 @@ func TestBadCorpus(t *testing.T) {
 		{"bare_quote.csv", nil, want{kind: ErrSyntax, msg: []string{"line 4", "bare"}}},
 		{"empty.csv", nil, want{kind: ErrNoData, msg: []string{"empty file"}}},
 		{"header_only.csv", nil, want{kind: ErrNoData, msg: []string{"no data rows"}}},
-		{"netflow_v3.csv", nil, want{rows: 10, profile: "netflow_v3"}},
+		{"netflow_v3.csv", nil, want{rows: 10, profile: "netflow_v3", why: "runner-up: netflow (the header has 8 of the 10 columns it names)"}},
+		{"extra_text_column.csv", func(o *LoadOptions) { o.Features = []string{"FLOW_START_MILLISECONDS"} },
+			want{kind: ErrHeader, msg: []string{`"FLOW_START_MILLISECONDS": no such column`}}},
 		{"netflow_v3_bad_timestamp.csv", nil, want{kind: ErrTimestamp, msg: []string{"line 4", `"yesterday"`, "unix_ms"}}},
 	}
 	for _, c := range cases {
@@ -117,6 +120,9 @@ func TestBadCorpus(t *testing.T) {
 			}
 			if c.want.profile != "" && rep.Profile != c.want.profile {
 				t.Errorf("profile = %s, want %s", rep.Profile, c.want.profile)
+			}
+			if !strings.Contains(rep.ProfileWhy, c.want.why) {
+				t.Errorf("profile why %q lacks %q", rep.ProfileWhy, c.want.why)
 			}
 			if rep.HasTime && !slices.IsSorted(f.Timestamps) {
 				t.Error("rows are not in time order")

@@ -486,9 +486,13 @@ func detectProfile(header []string) (*Profile, string, error) {
 	if len(first) > 8 {
 		first = first[:8]
 	}
+	closest := ""
+	if r, ok := runnerUp(header, ""); ok {
+		closest = "; closest: " + r
+	}
 	return nil, "", &Error{Kind: ErrProfile, Columns: header,
-		Msg: fmt.Sprintf("the header matches no built-in profile (first columns: %s); built-in profiles: %s",
-			quoteList(first), strings.Join(ProfileNames(), ", "))}
+		Msg: fmt.Sprintf("the header matches no built-in profile (first columns: %s); built-in profiles: %s%s",
+			quoteList(first), strings.Join(ProfileNames(), ", "), closest)}
 }
 
 // coverage counts the columns a profile names (label, class, timestamp,

@@ -15,13 +15,17 @@ import (
 // card describes the pair's model for export and predict: configuration,
 // the data schema and the fold's scaler.
 func (p *pair) card(checkpoint string) *modelcard.Card {
+	mm := modelcard.Model{Model: p.mc.Model, Features: p.mc.Features, Classes: p.mc.Classes,
+		SeqLen: p.mc.SeqLen, Binary: p.mc.Binary, Seed: p.mc.Seed, Dropout: p.mc.Dropout}
+	if s, err := p.mc.ModelSpec(); err == nil { // the pair's model was built from it already
+		mm.Spec = &s
+		mm.Model, mm.Features, mm.Classes, mm.Binary, mm.SeqLen = s.Name, s.Features, s.Classes, s.Binary, s.Window
+	}
 	schema := p.frame.Schema()
 	if p.sched != nil && p.sched.nf != nil {
 		schema = computedSchema(schema, p.sched.nf.names)
 	}
-	c := modelcard.New(modelcard.Model{Model: p.mc.Model, Features: p.mc.Features, Classes: p.mc.Classes,
-		SeqLen: p.mc.SeqLen, Binary: p.mc.Binary, Seed: p.mc.Seed, Dropout: p.mc.Dropout},
-		schema, p.scaler)
+	c := modelcard.New(mm, schema, p.scaler)
 	c.Name, c.Dataset, c.Fold, c.TfnidsVersion = p.name, p.cfg.Name, p.fold, Version
 	c.Checkpoint = checkpoint
 	return c

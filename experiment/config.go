@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tfnids/tfnids/builders"
 	"github.com/tfnids/tfnids/crossval"
 	"github.com/tfnids/tfnids/dataset"
+	"github.com/tfnids/tfnids/spec"
 	"github.com/tfnids/tfnids/tfgraph"
 )
 
@@ -19,8 +21,11 @@ type Config struct {
 	// path's base name (DataName), else the profile's name.
 	Name string
 
-	Models    []string // "cnn", "lstm", "gru", "dense"
-	CV        string   // "timeseries", "stratified", "kfold" or "none" (a time-ordered holdout)
+	Models []string // built-in models: "cnn", "lstm", "gru", "dense", "cnn_lstm"
+	// Specs are further models (from model files: tfnids specs or Keras
+	// to_json), trained after Models. Their names must differ.
+	Specs     []*spec.Model
+	CV        string // "timeseries", "stratified", "kfold" or "none" (a time-ordered holdout)
 	Splits    int
 	TestSplit float64 // test share for CV "none"
 
@@ -110,15 +115,25 @@ func (c *Config) Validate() error {
 	if len(c.Data) == 0 {
 		return fmt.Errorf("--data: no input given")
 	}
-	if len(c.Models) == 0 {
-		return fmt.Errorf("--models: no model given (choose from cnn, lstm, gru, dense)")
+	builtins := strings.Join(spec.Builtins(), ", ")
+	if len(c.Models) == 0 && len(c.Specs) == 0 {
+		return fmt.Errorf("--models: no model given (choose from %s, or give --model-file)", builtins)
 	}
+	names := map[string]bool{}
 	for _, m := range c.Models {
-		switch m {
-		case "cnn", "lstm", "gru", "dense":
-		default:
-			return fmt.Errorf("--models: unknown model %q (choose from cnn, lstm, gru, dense)", m)
+		if !spec.IsBuiltin(m) {
+			return fmt.Errorf("--models: unknown model %q (choose from %s)", m, builtins)
 		}
+		names[m] = true
+	}
+	for _, s := range c.Specs {
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("--model-file %s: %v", s.Name, err)
+		}
+		if names[s.Name] {
+			return fmt.Errorf("--model-file: two models are named %q (give the spec a name of its own)", s.Name)
+		}
+		names[s.Name] = true
 	}
 	switch c.CV {
 	case "timeseries", "stratified", "kfold":
@@ -202,5 +217,18 @@ func (c *Config) Splitter() crossval.Splitter {
 	return crossval.TimeSeriesSplit{NSplits: c.Splits}
 }
 
-// recurrent reports whether a model reads windows of consecutive rows.
-func recurrent(model string) bool { return model == "lstm" || model == "gru" }
+// modelConfigs returns the builder configuration of every model of the
+// run, sized for the data, in training order, with its kind (the built-in
+// name or the spec's name: the export directory's name).
+func (c *Config) modelConfigs(features, classes int) (kinds []string, mcs []builders.Config) {
+	for _, m := range c.Models {
+		kinds = append(kinds, m)
+		mcs = append(mcs, builders.Config{Model: m, Features: features, Classes: classes,
+			SeqLen: c.SeqLen, Binary: c.Binary, Seed: c.Seed, L1: c.LSTML1})
+	}
+	for _, s := range c.Specs {
+		kinds = append(kinds, s.Name)
+		mcs = append(mcs, builders.Config{Spec: s, Features: features, Classes: classes, Binary: c.Binary, Seed: c.Seed})
+	}
+	return kinds, mcs
+}

@@ -97,9 +97,9 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 		validation = testEx
 	}
 	_, err = m.Fit(trainEx, builders.FitOptions{
-		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !recurrent(p.kind) || p.cfg.ShuffleWindows, Seed: p.cfg.Seed + int64(p.fold),
+		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !p.mc.IsRecurrent() || p.cfg.ShuffleWindows, Seed: p.cfg.Seed + int64(p.fold),
 		Patience: p.cfg.Patience, RestoreBest: p.cfg.RestoreBest, Monitor: p.cfg.Monitor, Validation: validation,
-		InitialEpoch: len(prior), PriorHistory: toBuilderEpochs(prior),
+		InitialEpoch: len(prior), PriorHistory: prior,
 		Context: ctx,
 		OnBatch: p.obs.Batch,
 		OnEpochEnd: func(e builders.EpochStats) error {
@@ -108,7 +108,7 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 			if err := p.save(m, prefix); err != nil {
 				return err
 			}
-			return p.sched.epochDone(p.prog, fromBuilderEpoch(e), prefix)
+			return p.sched.epochDone(p.prog, e, prefix)
 		},
 	})
 	if err != nil {
@@ -218,18 +218,4 @@ func (p *pair) warnLossGap(epochs []report.EpochStats, bn *report.BNRecalibratio
 		msg += "; the batch-norm moving statistics have likely not settled: --bn-recalibrate re-estimates them over the training rows"
 	}
 	p.obs.Warn(msg)
-}
-
-func toBuilderEpochs(in []report.EpochStats) []builders.EpochStats {
-	out := make([]builders.EpochStats, len(in))
-	for i, e := range in {
-		out[i] = builders.EpochStats{Epoch: e.Epoch, Loss: e.Loss, Accuracy: e.Accuracy, Seconds: e.Seconds, SamplesPerSec: e.SamplesPerSecond,
-			Validated: e.Validated, ValLoss: e.ValLoss, ValAccuracy: e.ValAccuracy}
-	}
-	return out
-}
-
-func fromBuilderEpoch(e builders.EpochStats) report.EpochStats {
-	return report.EpochStats{Epoch: e.Epoch, Loss: e.Loss, Accuracy: e.Accuracy, Seconds: e.Seconds, SamplesPerSecond: e.SamplesPerSec,
-		Validated: e.Validated, ValLoss: e.ValLoss, ValAccuracy: e.ValAccuracy}
 }

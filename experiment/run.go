@@ -197,8 +197,12 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		slots = []Slot{{Name: "local", Device: device,
 			Session: tfgraph.SessionConfig{IntraOpThreads: cfg.Threads, InterOpThreads: cfg.InterThreads}}}
 	}
-	for _, m := range cfg.Models {
-		mc := builders.Config{Model: m, SeqLen: cfg.SeqLen, Binary: cfg.Binary}
+	kinds, mcs := cfg.modelConfigs(frame.Features, numClasses)
+	for i, mc := range mcs {
+		// Every model is checked against the data before any training starts.
+		if err := mc.Validate(); err != nil {
+			return nil, &DataError{fmt.Errorf("model %s: %w", kinds[i], err)}
+		}
 		if !slices.Contains(res.ModelOrder, mc.Name()) {
 			res.ModelOrder = append(res.ModelOrder, mc.Name())
 		}
@@ -213,9 +217,9 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 			obs.Warn(warning)
 		}
 		prep[k] = &foldData{fold: fold, frame: frame, nf: nf, ctx: ctx}
-		for _, kind := range cfg.Models {
-			mc := builders.Config{Model: kind, Features: frame.Features, Classes: numClasses,
-				SeqLen: cfg.SeqLen, Binary: cfg.Binary, Seed: cfg.Seed + int64(foldNo), L1: cfg.LSTML1}
+		for i, kind := range kinds {
+			mc := mcs[i]
+			mc.Seed = cfg.Seed + int64(foldNo)
 			if st.done(foldNo, mc.Name()) {
 				continue
 			}
@@ -262,12 +266,13 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 // Version is recorded in results files; the CLI sets it.
 var Version = "dev"
 
-// examplesFor wraps a fold's scaled rows for a model: single rows for the
-// CNN and dense models, windows of seqLen consecutive rows (built inside the
-// split, never across it) for the recurrent ones. Windows label their last
-// row, so the first seqLen-1 test rows get no prediction, as in the seed.
-func examplesFor(kind string, seqLen int, train, test *dataset.Frame) (trainEx, testEx builders.Examples, testLabels []int32, err error) {
-	if !recurrent(kind) {
+// examplesFor wraps a fold's scaled rows for a model: single rows for row
+// models (the CNN, dense), windows of seqLen consecutive rows (built inside
+// the split, never across it) for window models (the LSTM, GRU; seqLen >
+// 0). Windows label their last row, so the first seqLen-1 test rows get no
+// prediction, as in the seed.
+func examplesFor(seqLen int, train, test *dataset.Frame) (trainEx, testEx builders.Examples, testLabels []int32, err error) {
+	if seqLen == 0 {
 		return dataset.NewRows(train.X, train.Rows, train.Features, train.Labels),
 			dataset.NewRows(test.X, test.Rows, test.Features, test.Labels), test.Labels, nil
 	}

@@ -244,7 +244,11 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 	mc := j.mc
 	mc.Device = slot.Device
 	name := mc.Name()
-	trainEx, testEx, testLabels, err := examplesFor(j.kind, s.cfg.SeqLen, train, test)
+	window := 0
+	if in := mc.InputShape(); len(in) == 2 {
+		window = in[0]
+	}
+	trainEx, testEx, testLabels, err := examplesFor(window, train, test)
 	if err != nil {
 		return err
 	}

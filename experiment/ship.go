@@ -62,8 +62,9 @@ func BestFold(scores []report.FoldScores, metric string) (fold int, value float6
 // cfg.ExportBest as the next free SavedModel version.
 func exportBest(cfg Config, res *report.Results, weightsRoot string, slot Slot) ([]string, error) {
 	var out []string
-	for _, kind := range cfg.Models {
-		name := builders.Config{Model: kind, SeqLen: cfg.SeqLen, Binary: cfg.Binary}.Name()
+	kinds, mcs := cfg.modelConfigs(0, 0)
+	for i, kind := range kinds {
+		name := mcs[i].Name()
 		m := res.Models[name]
 		if m == nil {
 			continue
@@ -112,9 +113,12 @@ func trainFinal(ctx context.Context, cfg Config, s *scheduler, slot Slot) ([]str
 	}
 	var trainEx builders.Examples = dataset.NewRows(train.X, train.Rows, train.Features, train.Labels)
 	var out []string
-	for _, kind := range cfg.Models {
-		if recurrent(kind) {
-			w, err := dataset.NewWindows(train.X, train.Rows, train.Features, train.Labels, cfg.SeqLen)
+	kinds, mcs := cfg.modelConfigs(s.frame.Features, s.numClasses)
+	for i, kind := range kinds {
+		mc := mcs[i]
+		mc.Device = slot.Device
+		if in := mc.InputShape(); len(in) == 2 {
+			w, err := dataset.NewWindows(train.X, train.Rows, train.Features, train.Labels, in[0])
 			if err != nil {
 				return out, fmt.Errorf("final model: %w", err)
 			}
@@ -122,8 +126,6 @@ func trainFinal(ctx context.Context, cfg Config, s *scheduler, slot Slot) ([]str
 		} else {
 			trainEx = dataset.NewRows(train.X, train.Rows, train.Features, train.Labels)
 		}
-		mc := builders.Config{Model: kind, Features: s.frame.Features, Classes: s.numClasses,
-			SeqLen: cfg.SeqLen, Binary: cfg.Binary, Seed: cfg.Seed, L1: cfg.LSTML1, Device: slot.Device}
 		p := &pair{cfg: cfg, sched: s, obs: s.obs, kind: kind, name: mc.Name(), mc: mc, sess: slot.Session,
 			weightsRoot: s.weightsRoot, scaler: scaler, frame: s.frame, final: true}
 		dir, err := p.trainAll(ctx, trainEx)
@@ -154,7 +156,7 @@ func (p *pair) trainAll(ctx context.Context, trainEx builders.Examples) (string,
 	p.obs.ModelStart(0, p.name+" (final, all rows)", p.cfg.Epochs, batches)
 	last := ""
 	_, err = m.Fit(trainEx, builders.FitOptions{
-		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !recurrent(p.kind) || p.cfg.ShuffleWindows, Seed: p.cfg.Seed,
+		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !p.mc.IsRecurrent() || p.cfg.ShuffleWindows, Seed: p.cfg.Seed,
 		Patience: p.cfg.Patience, RestoreBest: p.cfg.RestoreBest, Context: ctx, OnBatch: p.obs.Batch,
 		OnEpochEnd: func(e builders.EpochStats) error {
 			p.obs.Epoch(0, p.name+" (final)", e)

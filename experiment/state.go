@@ -13,6 +13,7 @@ import (
 
 	"github.com/tfnids/tfnids/internal/atomicfile"
 	"github.com/tfnids/tfnids/report"
+	"github.com/tfnids/tfnids/spec"
 )
 
 // runState is what --resume needs: which (fold, model) pairs are finished
@@ -108,14 +109,15 @@ func configKey(c Config) string {
 		RestoreBest, ShuffleWindows           bool
 		LSTML1                                *float64
 		Seed                                  int64
-		Monitor                               string    `json:",omitempty"`
-		BNRecalibrate                         bool      `json:",omitempty"`
-		Drop, Features                        []string  `json:",omitempty"`
-		LabelCase                             string    `json:",omitempty"`
-		Graph                                 *graphKey `json:",omitempty"`
+		Monitor                               string        `json:",omitempty"`
+		BNRecalibrate                         bool          `json:",omitempty"`
+		Drop, Features                        []string      `json:",omitempty"`
+		LabelCase                             string        `json:",omitempty"`
+		Specs                                 []*spec.Model `json:",omitempty"`
+		Graph                                 *graphKey     `json:",omitempty"`
 	}{c.Data, c.Profile, c.Name, c.CV, c.BadValues, c.Models, c.Splits, c.Epochs, c.BatchSize, c.Patience,
 		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.ShuffleWindows, c.LSTML1, c.Seed,
-		strings.TrimPrefix(c.Monitor, "loss"), c.BNRecalibrate, c.Drop, c.Features, c.LabelCase, newGraphKey(c.Graph)}
+		strings.TrimPrefix(c.Monitor, "loss"), c.BNRecalibrate, c.Drop, c.Features, c.LabelCase, c.Specs, newGraphKey(c.Graph)}
 	b, _ := json.Marshal(k)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])

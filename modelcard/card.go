@@ -17,6 +17,7 @@ import (
 
 	"github.com/tfnids/tfnids/dataset"
 	"github.com/tfnids/tfnids/internal/atomicfile"
+	"github.com/tfnids/tfnids/spec"
 )
 
 // File names.
@@ -36,17 +37,19 @@ const (
 // Format identifies the card's JSON layout; Read rejects other formats.
 const Format = "tfnids.modelcard/v1"
 
-// DefaultSeqLen is the window length of recurrent models whose card says 0
-// (builders.DefaultSeqLen, repeated here so the package stays pure Go).
-const DefaultSeqLen = 3
+// DefaultSeqLen is the window length of recurrent models whose card says 0.
+const DefaultSeqLen = spec.DefaultWindow
 
-// Models are the model names a card may hold.
-var Models = []string{"cnn", "lstm", "gru", "dense"}
+// Models are the built-in model names a card without a spec may hold.
+var Models = spec.Builtins()
 
 // Model is the part of builders.Config that shapes the graph and its
-// variables (Device is a property of the run, not of the model).
+// variables (Device is a property of the run, not of the model). Spec is
+// the model itself; the other fields summarize it and are what cards
+// written before specs existed hold (the built-in named by Model).
 type Model struct {
-	// Model is "cnn", "lstm", "gru" or "dense".
+	// Model is the built-in model's name ("cnn", "lstm", "gru", "dense",
+	// "cnn_lstm"), or the spec's name for other models.
 	Model string `json:"model"`
 	// Features is the number of model inputs per row (after one-hot
 	// expansion); Classes the number of classes (2 when Binary).
@@ -61,16 +64,47 @@ type Model struct {
 	// Dropout is the dropout override the model was trained with, if any
 	// (recorded; inference has no dropout).
 	Dropout *float64 `json:"dropout,omitempty"`
+	// Spec is the full model as it was built (layers with names and
+	// arguments, features, window, classes, head), from which an export
+	// rebuilds exactly the trained graph. Cards written before it existed
+	// have none: their model is the built-in named by Model.
+	Spec *spec.Model `json:"spec,omitempty"`
+}
+
+// Resolved returns the model's spec: Spec, or for older cards the built-in
+// named by Model, sized by the card.
+func (m Model) Resolved() (spec.Model, error) {
+	if m.Spec != nil {
+		return m.Spec.Clone(), nil
+	}
+	s, err := spec.Builtin(m.Model)
+	if err != nil {
+		return spec.Model{}, err
+	}
+	s.Features, s.Classes, s.Binary = m.Features, m.Classes, m.Binary
+	if s.Window > 0 && m.SeqLen > 0 {
+		s.Window = m.SeqLen
+	}
+	return s, nil
 }
 
 // IsRecurrent reports whether the model reads windows of rows.
-func (m Model) IsRecurrent() bool { return m.Model == "lstm" || m.Model == "gru" }
+func (m Model) IsRecurrent() bool {
+	if m.Spec != nil {
+		return m.Spec.Window > 0
+	}
+	return m.Model == "lstm" || m.Model == "gru"
+}
 
-// WindowLength is the effective window length: SeqLen, DefaultSeqLen for 0,
-// and 1 for models that read single rows.
+// WindowLength is the effective window length: the spec's window (SeqLen,
+// DefaultSeqLen for 0, on older cards), and 1 for models that read single
+// rows.
 func (m Model) WindowLength() int {
 	if !m.IsRecurrent() {
 		return 1
+	}
+	if m.Spec != nil {
+		return m.Spec.Window
 	}
 	if m.SeqLen == 0 {
 		return DefaultSeqLen
@@ -126,13 +160,22 @@ func (c *Card) Validate() error {
 		return fmt.Errorf("modelcard: format %q, want %q", c.Format, Format)
 	}
 	m := c.Model
-	known := false
+	known := m.Spec != nil
 	for _, name := range Models {
 		known = known || m.Model == name
 	}
+	if m.Spec != nil {
+		if err := m.Spec.Validate(); err != nil {
+			return fmt.Errorf("modelcard: spec: %w", err)
+		}
+		if m.Spec.Features != m.Features || m.Spec.Classes != m.Classes || m.Spec.Binary != m.Binary {
+			return fmt.Errorf("modelcard: the spec has %d features, %d classes (binary %v); the card says %d, %d (binary %v)",
+				m.Spec.Features, m.Spec.Classes, m.Spec.Binary, m.Features, m.Classes, m.Binary)
+		}
+	}
 	switch {
 	case !known:
-		return fmt.Errorf("modelcard: unknown model %q (want one of %s)", m.Model, strings.Join(Models, ", "))
+		return fmt.Errorf("modelcard: unknown model %q (want one of %s, or a card with a spec)", m.Model, strings.Join(Models, ", "))
 	case m.Features < 1:
 		return fmt.Errorf("modelcard: features = %d, want >= 1", m.Features)
 	case m.Classes < 1:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tfnids/tfnids/internal/atomicfile"
+	"github.com/tfnids/tfnids/spec"
 )
 
 // FormatVersion identifies the layout of the results files this package
@@ -203,53 +204,10 @@ type FoldHistory struct {
 	Epochs []EpochStats `json:"epochs"`
 }
 
-// EpochStats describes one training epoch. NaN and ±Inf (a diverged loss)
-// are written as null.
-type EpochStats struct {
-	Epoch            int     // 1-based
-	Loss             float64 // mean training loss over the epoch
-	Accuracy         float64 // training accuracy over the epoch
-	Seconds          float64 // wall-clock time of the epoch
-	SamplesPerSecond float64 // training throughput
-	// Validated is set when ValLoss and ValAccuracy were measured: the
-	// loss and accuracy on the fold's test rows in inference mode after the
-	// epoch (Keras' val_loss and val_accuracy; written only when measured).
-	Validated            bool
-	ValLoss, ValAccuracy float64
-}
-
-type epochJSON struct {
-	Epoch            int    `json:"epoch"`
-	Loss             Float  `json:"loss"`
-	Accuracy         Float  `json:"accuracy"`
-	Seconds          Float  `json:"seconds"`
-	SamplesPerSecond Float  `json:"samples_per_second"`
-	ValLoss          *Float `json:"val_loss,omitempty"`
-	ValAccuracy      *Float `json:"val_accuracy,omitempty"`
-}
-
-// MarshalJSON implements json.Marshaler.
-func (s EpochStats) MarshalJSON() ([]byte, error) {
-	j := epochJSON{Epoch: s.Epoch, Loss: Float(s.Loss), Accuracy: Float(s.Accuracy), Seconds: Float(s.Seconds), SamplesPerSecond: Float(s.SamplesPerSecond)}
-	if s.Validated {
-		vl, va := Float(s.ValLoss), Float(s.ValAccuracy)
-		j.ValLoss, j.ValAccuracy = &vl, &va
-	}
-	return json.Marshal(j)
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (s *EpochStats) UnmarshalJSON(b []byte) error {
-	var j epochJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return err
-	}
-	*s = EpochStats{Epoch: j.Epoch, Loss: float64(j.Loss), Accuracy: float64(j.Accuracy), Seconds: float64(j.Seconds), SamplesPerSecond: float64(j.SamplesPerSecond)}
-	if j.ValLoss != nil && j.ValAccuracy != nil {
-		s.Validated, s.ValLoss, s.ValAccuracy = true, float64(*j.ValLoss), float64(*j.ValAccuracy)
-	}
-	return nil
-}
+// EpochStats describes one training epoch (spec.EpochStats, the record
+// builders.Fit produces). NaN and ±Inf (a diverged loss) are written as
+// null.
+type EpochStats = spec.EpochStats
 
 // SplitInfo describes the rows of one fold.
 type SplitInfo struct {

@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -35,7 +36,7 @@ type ExportOptions struct {
 // export must not pin ops).
 func BuilderConfig(c *modelcard.Card) builders.Config {
 	m := c.Model
-	return builders.Config{Model: m.Model, Features: m.Features, Classes: m.Classes, SeqLen: m.SeqLen,
+	return builders.Config{Model: m.Model, Spec: m.Spec, Features: m.Features, Classes: m.Classes, SeqLen: m.SeqLen,
 		Binary: m.Binary, Seed: m.Seed, Dropout: m.Dropout}
 }
 
@@ -49,6 +50,31 @@ func ParseVersion(dir string) (int64, error) {
 			dir, filepath.Join(filepath.Dir(filepath.Clean(dir)), "1"))
 	}
 	return v, nil
+}
+
+// CheckNewVersion fails when dir exists, or when its parent already has a
+// version directory of the same number under another spelling ("007"
+// beside "7"): TensorFlow Serving reads both as version 7 and would serve
+// one of them at random.
+func CheckNewVersion(dir string) error {
+	v, err := ParseVersion(dir)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("%s: %w; refusing to overwrite it (export a new version number)", dir, tfgraph.ErrExists)
+	}
+	vs, err := listVersions(filepath.Dir(filepath.Clean(dir)))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for _, d := range vs {
+		if d.version == v {
+			return fmt.Errorf("%s: version %d %w as %s; refusing to add a second directory for it (export a new version number)",
+				dir, v, tfgraph.ErrExists, d.path)
+		}
+	}
+	return nil
 }
 
 // NextVersion returns one more than the highest integer version directory
@@ -84,19 +110,23 @@ func Export(opts ExportOptions) error {
 	if (opts.Checkpoint == "") == (opts.Model == nil) {
 		return errors.New("export: give exactly one of a checkpoint and a trained model")
 	}
-	if _, err := os.Stat(opts.Dir); err == nil {
-		return fmt.Errorf("export: %s: %w; refusing to overwrite it (export a new version number)", opts.Dir, tfgraph.ErrExists)
+	if err := CheckNewVersion(opts.Dir); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	cfg := BuilderConfig(opts.Card)
 	if opts.Model != nil {
-		if got, want := fmt.Sprint(opts.Model.Config.InputShape(), opts.Model.Config.Classes, opts.Model.Config.Binary, opts.Model.Config.Model),
-			fmt.Sprint(cfg.InputShape(), cfg.Classes, cfg.Binary, cfg.Model); got != want {
-			return fmt.Errorf("export: the model (%s) does not match its card (%s)", opts.Model.Config.Name(), cfg.Name())
-		}
 	}
 	inf, err := builders.BuildInference(cfg)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
+	}
+	if opts.Model != nil {
+		got, _ := json.Marshal(opts.Model.Spec.Layers)
+		want, _ := json.Marshal(inf.Spec.Layers)
+		if fmt.Sprint(opts.Model.InputShape(), opts.Model.Spec.Classes, opts.Model.Spec.Binary, string(got)) !=
+			fmt.Sprint(inf.InputShape(), inf.Spec.Classes, inf.Spec.Binary, string(want)) {
+			return fmt.Errorf("export: the model (%s) does not match its card (%s)", opts.Model.Config.Name(), cfg.Name())
+		}
 	}
 	spec, err := inf.Builder.AddServingHead(tfgraph.ServingHead{
 		Input: inf.X, Probabilities: inf.Probs,
@@ -114,6 +144,11 @@ func Export(opts ExportOptions) error {
 		{Filename: modelcard.FeatureNamesAsset, Contents: modelcard.NamesFile(opts.Card.Schema.FeatureNames)},
 		{Filename: modelcard.AssetName, Contents: cardJSON},
 	}
+	warm, err := warmupRequests(filepath.Base(filepath.Dir(filepath.Clean(opts.Dir))), inf.InputShape())
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	spec.ExtraAssets = []tfgraph.Asset{{Filename: filepath.Base(WarmupFile), Contents: warm}}
 	spec.Session = opts.Session
 	if opts.Model != nil {
 		spec.SaveVariables = opts.Model.Save

@@ -2,6 +2,7 @@ package serving
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"sort"
@@ -23,13 +24,6 @@ import (
 // number rules (an integer token for a float32 input must be exactly
 // representable, |v| < 2^24; a decimal must lie in the float32 range); and
 // its response layout and float formatting.
-
-// requestError is a client error (HTTP 400).
-type requestError struct{ msg string }
-
-func (e *requestError) Error() string { return e.msg }
-
-func badRequest(format string, a ...any) error { return &requestError{fmt.Sprintf(format, a...)} }
 
 // decoder is a JSON scanner over a request body.
 type decoder struct {
@@ -394,6 +388,8 @@ func clip(b []byte) string {
 }
 
 // tensorData is a decoded tensor: one flat slice of the dtype's Go type.
+// When t is set, that slice is a view of t's C buffer, so decoding writes
+// the values straight into the tensor that is fed to the session.
 type tensorData struct {
 	dtype tf.DataType
 	shape []int64
@@ -402,6 +398,72 @@ type tensorData struct {
 	i32   []int32
 	i64   []int64
 	b     []bool
+	t     *tf.Tensor
+	buf   []byte // t's buffer
+}
+
+// allocData returns an empty tensorData whose slice has room for exactly
+// the elements of shape, inside a newly allocated TensorFlow tensor.
+func allocData(dt tf.DataType, shape []int64) (*tensorData, error) {
+	t, buf, err := tfgraph.AllocTensor(dt, shape)
+	if err != nil {
+		return nil, err
+	}
+	td := &tensorData{dtype: dt, shape: shape, t: t, buf: buf}
+	n := 1
+	for _, d := range shape {
+		n *= int(d)
+	}
+	if n > 0 {
+		p := unsafe.Pointer(&buf[0])
+		switch dt {
+		case tf.Float:
+			td.f32 = unsafe.Slice((*float32)(p), n)[:0]
+		case tf.Double:
+			td.f64 = unsafe.Slice((*float64)(p), n)[:0]
+		case tf.Int32:
+			td.i32 = unsafe.Slice((*int32)(p), n)[:0]
+		case tf.Int64:
+			td.i64 = unsafe.Slice((*int64)(p), n)[:0]
+		case tf.Bool:
+			td.b = unsafe.Slice((*bool)(p), n)[:0]
+		}
+	}
+	return td, nil
+}
+
+// inPlace reports whether the decoded values filled t's buffer exactly
+// (appends past its end would have moved them to the Go heap).
+func (t *tensorData) inPlace() bool {
+	if t.t == nil {
+		return false
+	}
+	var first unsafe.Pointer
+	switch t.dtype {
+	case tf.Float:
+		first = unsafe.Pointer(unsafe.SliceData(t.f32))
+	case tf.Double:
+		first = unsafe.Pointer(unsafe.SliceData(t.f64))
+	case tf.Int32:
+		first = unsafe.Pointer(unsafe.SliceData(t.i32))
+	case tf.Int64:
+		first = unsafe.Pointer(unsafe.SliceData(t.i64))
+	case tf.Bool:
+		first = unsafe.Pointer(unsafe.SliceData(t.b))
+	}
+	size := int(tf.TypeOf(t.dtype, nil).Size())
+	if len(t.buf) == 0 {
+		return t.len() == 0
+	}
+	return t.len()*size == len(t.buf) && first == unsafe.Pointer(&t.buf[0])
+}
+
+// free releases the backing tensor unless it was handed on.
+func (t *tensorData) free() {
+	if t != nil && t.t != nil {
+		tfgraph.FreeTensors(t.t)
+		t.t = nil
+	}
 }
 
 func (t *tensorData) len() int {
@@ -605,15 +667,69 @@ func jsonType(v []byte) string {
 	return "Number"
 }
 
-// parseTensor decodes the value at s as a tensor of dtype dt.
+// parseTensor decodes the value at s as a tensor of dtype dt: a scan for
+// its shape first, then the values straight into a tensor of that shape.
 func parseTensor(body []byte, s span, dt tf.DataType) (*tensorData, error) {
-	d := &decoder{data: body[:s.end], pos: s.start}
-	t := &tensorData{dtype: dt}
-	p := &tensorParser{d: d, out: t}
-	if err := p.parse(); err != nil {
+	shape, err := scanShape(body, s)
+	if err != nil {
+		return nil, err
+	}
+	t, err := allocData(dt, shape)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := parseInto(body, s, t); err != nil {
+		t.free()
 		return nil, err
 	}
 	return t, nil
+}
+
+// parseInto appends the values at s to out and returns their shape.
+func parseInto(body []byte, s span, out *tensorData) ([]int64, error) {
+	d := &decoder{data: body[:s.end], pos: s.start}
+	p := &tensorParser{d: d, out: out}
+	if err := p.parse(); err != nil {
+		return nil, err
+	}
+	shape := p.shape[:p.rank]
+	out.shape = shape
+	return shape, nil
+}
+
+// scanShape follows the first element down the nesting of the value at s,
+// counting each level's elements, without converting any number. Lists
+// of other lengths are caught when the values are parsed.
+func scanShape(body []byte, s span) ([]int64, error) {
+	d := &decoder{data: body[:s.end], pos: s.start}
+	var shape []int64
+	for level := 0; d.peek() == '['; level++ {
+		if level > maxDepth {
+			return nil, d.syntax("nesting too deep")
+		}
+		d.pos++
+		first := d.pos
+		n := int64(0)
+		if d.peek() == ']' {
+			return append(shape, 0), nil
+		}
+		for {
+			if err := d.skip(level + 1); err != nil {
+				return nil, err
+			}
+			n++
+			if c := d.peek(); c == ',' {
+				d.pos++
+			} else if c == ']' {
+				break
+			} else {
+				return nil, d.syntax("missing a comma or ']' after an array element")
+			}
+		}
+		shape = append(shape, n)
+		d.pos = first
+	}
+	return shape, nil
 }
 
 // predictRequest is a decoded :predict body.
@@ -665,9 +781,17 @@ func parsePredict(body []byte, sigFor func(name string) (*tfgraph.Signature, err
 		return nil, nil, badRequest("Missing 'inputs' or 'instances' key")
 	}
 	if err != nil {
+		req.free()
 		return nil, nil, err
 	}
 	return req, sig, nil
+}
+
+// free releases the request's tensors that were not handed on.
+func (r *predictRequest) free() {
+	for _, t := range r.inputs {
+		t.free()
+	}
 }
 
 func orDefault(sig string) string {
@@ -758,31 +882,53 @@ func parseInstances(body []byte, s span, sig *tfgraph.Signature, req *predictReq
 	if !objects && len(sig.Inputs) > 1 {
 		return badRequest("instances is a plain list, but expecting list of objects as multiple input tensors required as per tensorinfo_map")
 	}
+	// Every element of a key has the shape of the first one, so the first
+	// element's shape sizes the whole batch tensor, which the elements are
+	// then decoded into.
 	type acc struct {
 		t     *tensorData
 		shape []int64
 		size  int
 	}
 	accs := map[string]*acc{}
+	defer func() {
+		for k, a := range accs {
+			if req.inputs[k] != a.t {
+				a.t.free()
+			}
+		}
+	}()
 	add := func(i int, key string, e span) error {
 		in, ok := sig.Input(key)
 		if !ok {
 			return badRequest("Failed to process element: %d key: %s of 'instances' list. Error: JSON object: does not have named input: %s", i, key, key)
 		}
-		t, err := parseTensor(body, e, in.DType)
+		a := accs[key]
+		if a == nil {
+			shape, err := scanShape(body, e)
+			if err != nil {
+				return badRequest("Failed to process element: %d of 'instances' list. Error: %v", i, err)
+			}
+			t, err := allocData(in.DType, append([]int64{int64(len(elems))}, shape...))
+			if err != nil {
+				return err
+			}
+			a = &acc{t: t, shape: shape, size: 1}
+			for _, d := range shape {
+				a.size *= int(d)
+			}
+			accs[key] = a
+		}
+		before := a.t.len()
+		shape, err := parseInto(body, e, a.t)
 		if err != nil {
 			return badRequest("Failed to process element: %d of 'instances' list. Error: %v", i, err)
 		}
-		a := accs[key]
-		if a == nil {
-			a = &acc{t: &tensorData{dtype: in.DType}, shape: t.shape, size: t.len()}
-			accs[key] = a
-		} else if t.len() != a.size {
-			return badRequest("Failed to process element: %d of 'instances' list. Error: Expecting tensor size: %d but got: %d", i, a.size, t.len())
-		} else if !sameShape(t.shape, a.shape) {
-			return badRequest("Failed to process element: %d of 'instances' list. Error: Expecting shape %s but got: %s", i, brackets(a.shape), brackets(t.shape))
+		if n := a.t.len() - before; n != a.size {
+			return badRequest("Failed to process element: %d of 'instances' list. Error: Expecting tensor size: %d but got: %d", i, a.size, n)
+		} else if !sameShape(shape, a.shape) {
+			return badRequest("Failed to process element: %d of 'instances' list. Error: Expecting shape %s but got: %s", i, brackets(a.shape), brackets(shape))
 		}
-		appendData(a.t, t)
 		return nil
 	}
 	for i, e := range elems {
@@ -897,14 +1043,6 @@ func brackets(shape []int64) string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
-func appendData(dst, src *tensorData) {
-	dst.f32 = append(dst.f32, src.f32...)
-	dst.f64 = append(dst.f64, src.f64...)
-	dst.i32 = append(dst.i32, src.i32...)
-	dst.i64 = append(dst.i64, src.i64...)
-	dst.b = append(dst.b, src.b...)
-}
-
 // --- Responses --------------------------------------------------------------
 
 // appendFloat formats v as TF Serving's WriteDecimal: six significant digits
@@ -1007,8 +1145,9 @@ func flatten(v any) ([]func([]byte) []byte, error) {
 	return out, nil
 }
 
-// writeTensor appends the elements [off, off+prod(shape)) nested by shape.
-func (o *outputTensor) writeTensor(b []byte, shape []int64, off int) ([]byte, int) {
+// writeTensor appends the elements [off, off+prod(shape)) nested by shape;
+// flush, if set, may hand the bytes so far on between top-level elements.
+func (o *outputTensor) writeTensor(b []byte, shape []int64, off int, flush func([]byte) []byte) ([]byte, int) {
 	if len(shape) == 0 {
 		return o.write(b, off), off + 1
 	}
@@ -1017,21 +1156,55 @@ func (o *outputTensor) writeTensor(b []byte, shape []int64, off int) ([]byte, in
 		if i > 0 {
 			b = append(b, ", "...)
 		}
-		b, off = o.writeTensor(b, shape[1:], off)
+		b, off = o.writeTensor(b, shape[1:], off, nil)
+		if flush != nil {
+			b = flush(b)
+		}
 	}
 	return append(b, ']'), off
 }
 
+// checkPredictions reports the errors encodePredictions would find before
+// anything is written.
+func checkPredictions(outs []*outputTensor, row bool) error {
+	if !row {
+		return nil
+	}
+	batch := int64(-1)
+	for _, o := range outs {
+		if len(o.shape) == 0 {
+			return badRequest("Tensor name: %s has no shape information ", o.key)
+		}
+		if batch >= 0 && o.shape[0] != batch {
+			return badRequest("Tensor name: %s has inconsistent batch size: %d expecting: %d", o.key, o.shape[0], batch)
+		}
+		batch = o.shape[0]
+	}
+	return nil
+}
+
 // encodePredictions writes the response for outputs, sorted by key: row
 // format {"predictions": [...]} (one entry per example; objects when there
-// are several outputs) or columnar {"outputs": ...}.
-func encodePredictions(outs []*outputTensor, row bool) ([]byte, error) {
+// are several outputs) or columnar {"outputs": ...}. It writes to w in
+// pieces of about 64 KiB, so a large response is never held whole.
+func encodePredictions(w io.Writer, outs []*outputTensor, row bool) error {
+	if err := checkPredictions(outs, row); err != nil {
+		return err
+	}
 	sort.Slice(outs, func(i, j int) bool { return outs[i].key < outs[j].key })
-	b := make([]byte, 0, 1024)
+	var werr error
+	flush := func(b []byte) []byte {
+		if len(b) < 1<<16 || werr != nil {
+			return b
+		}
+		_, werr = w.Write(b)
+		return b[:0]
+	}
+	b := make([]byte, 0, 1<<16+4096)
 	if !row {
 		b = append(b, "{\n    \"outputs\": "...)
 		if len(outs) == 1 {
-			b, _ = outs[0].writeTensor(b, outs[0].shape, 0)
+			b, _ = outs[0].writeTensor(b, outs[0].shape, 0, flush)
 		} else {
 			b = append(b, '{')
 			for i, o := range outs {
@@ -1041,50 +1214,51 @@ func encodePredictions(outs []*outputTensor, row bool) ([]byte, error) {
 				b = append(b, "\n        "...)
 				b = strconv.AppendQuote(b, o.key)
 				b = append(b, ": "...)
-				b, _ = o.writeTensor(b, o.shape, 0)
+				b, _ = o.writeTensor(b, o.shape, 0, flush)
 			}
 			b = append(b, "\n    }"...)
 		}
-		return append(b, "\n}\n"...), nil
-	}
-	batch := int64(-1)
-	for _, o := range outs {
-		if len(o.shape) == 0 {
-			return nil, badRequest("Tensor name: %s has no shape information ", o.key)
+		b = append(b, "\n}\n"...)
+	} else {
+		batch := int64(0)
+		if len(outs) > 0 {
+			batch = outs[0].shape[0]
 		}
-		if batch >= 0 && o.shape[0] != batch {
-			return nil, badRequest("Tensor name: %s has inconsistent batch size: %d expecting: %d", o.key, o.shape[0], batch)
-		}
-		batch = o.shape[0]
-	}
-	offs := make([]int, len(outs))
-	b = append(b, "{\n    \"predictions\": ["...)
-	for r := int64(0); r < batch; r++ {
-		if r > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, "\n        "...)
-		if len(outs) > 1 {
-			b = append(b, '{')
-		}
-		for i, o := range outs {
-			if len(outs) > 1 {
-				if i > 0 {
-					b = append(b, ", "...)
-				}
-				b = strconv.AppendQuote(b, o.key)
-				b = append(b, ": "...)
+		offs := make([]int, len(outs))
+		b = append(b, "{\n    \"predictions\": ["...)
+		for r := int64(0); r < batch; r++ {
+			if r > 0 {
+				b = append(b, ',')
 			}
-			b, offs[i] = o.writeTensor(b, o.shape[1:], offs[i])
+			b = append(b, "\n        "...)
+			if len(outs) > 1 {
+				b = append(b, '{')
+			}
+			for i, o := range outs {
+				if len(outs) > 1 {
+					if i > 0 {
+						b = append(b, ", "...)
+					}
+					b = strconv.AppendQuote(b, o.key)
+					b = append(b, ": "...)
+				}
+				b, offs[i] = o.writeTensor(b, o.shape[1:], offs[i], nil)
+			}
+			if len(outs) > 1 {
+				b = append(b, '}')
+			}
+			b = flush(b)
 		}
-		if len(outs) > 1 {
-			b = append(b, '}')
+		if batch > 0 {
+			b = append(b, "\n    "...)
 		}
+		b = append(b, "]\n}\n"...)
 	}
-	if batch > 0 {
-		b = append(b, "\n    "...)
+	if werr != nil {
+		return werr
 	}
-	return append(b, "]\n}\n"...), nil
+	_, err := w.Write(b)
+	return err
 }
 
 // errorBody is TF Serving's error object.

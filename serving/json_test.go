@@ -1,6 +1,8 @@
 package serving
 
 import (
+	"google.golang.org/grpc/codes"
+
 	"fmt"
 	"math"
 	"strings"
@@ -82,7 +84,7 @@ func TestParsePredictBodies(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.error) {
 				t.Errorf("%d: %s: error %v; want %q", i, c.body, err, c.error)
 			}
-			if _, ok := err.(*requestError); err != nil && !ok {
+			if err != nil && CodeOf(err) != codes.InvalidArgument {
 				t.Errorf("%d: %v is not a client error", i, err)
 			}
 			continue

@@ -2,17 +2,17 @@ package serving
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	tf "github.com/wamuir/graft/tensorflow"
+	"google.golang.org/grpc/codes"
 
 	"github.com/tfnids/tfnids/modelcard"
 	"github.com/tfnids/tfnids/tfgraph"
@@ -29,17 +29,44 @@ const (
 type VersionStatus struct {
 	Version int64
 	State   string
-	// Err is why loading failed (state END), or nil.
+	// Err is why loading failed (state END), or nil. Its message names
+	// the model and version, never a server path.
 	Err error
+}
+
+// Policy is TensorFlow Serving's ServableVersionPolicy: which of the
+// version directories under a base path are served. The zero Policy is
+// TensorFlow Serving's default, the latest one version.
+type Policy struct {
+	// Latest serves the Latest highest versions (0 counts as 1) unless
+	// All or Specific is set.
+	Latest int
+	// All serves every version.
+	All bool
+	// Specific serves exactly these versions (when they exist).
+	Specific []int64
+}
+
+func (p Policy) String() string {
+	switch {
+	case p.All:
+		return "all"
+	case p.Specific != nil:
+		return fmt.Sprintf("specific %v", p.Specific)
+	}
+	return fmt.Sprintf("latest %d", max(p.Latest, 1))
 }
 
 // servable is one loaded version. Requests hold a reference while they run;
 // a retired servable closes its session when the last one is released.
 type servable struct {
+	model    string
 	version  int64
 	dir      string
 	pred     *tfgraph.Predictor
 	card     *modelcard.Card // nil when the export has no tfnids card
+	batch    *batcher        // nil: batching off
+	maxRows  int             // rows per session run (0: no limit)
 	inflight atomic.Int64
 	retired  atomic.Bool
 	once     sync.Once
@@ -58,7 +85,14 @@ func (s *servable) retire() {
 	}
 }
 
-func (s *servable) close() { s.once.Do(func() { s.pred.Close() }) }
+func (s *servable) close() {
+	s.once.Do(func() {
+		if s.batch != nil {
+			s.batch.stop()
+		}
+		s.pred.Close()
+	})
+}
 
 // versionDir is an integer-named directory under the base path.
 type versionDir struct {
@@ -96,25 +130,41 @@ func listVersions(base string) ([]versionDir, error) {
 	return out, nil
 }
 
-// Models serves one model name from a base path: it loads the highest
-// version directory that loads, keeps the status of every version it has
-// seen, and on Poll swaps in a newer version.
+// loadHooks are what a server adds to every load: batching, metrics,
+// logging. The zero value adds nothing.
+type loadHooks struct {
+	session  tfgraph.SessionConfig
+	batching *BatchingOptions
+	maxRows  int
+	metrics  *metrics
+	logf     func(format string, args ...any)
+}
+
+// Models serves one model name from a base path under a version policy: it
+// loads the versions the policy chooses, keeps the status of every version
+// it has seen, and on Poll loads new versions before it unloads the ones
+// they replace.
 type Models struct {
-	Name    string
-	Base    string
+	Name   string
+	Base   string
+	Policy Policy
+	// Session configures every loaded version's session.
 	Session tfgraph.SessionConfig
 	// Logf reports loads, unloads and failures (nil: silent).
 	Logf func(format string, args ...any)
 
-	mu      sync.RWMutex
-	current *servable
-	status  map[int64]*VersionStatus
-	failed  map[int64]time.Time // version -> mod time of the dir that failed
-	pollMu  sync.Mutex
+	hooks loadHooks
+
+	mu     sync.RWMutex
+	loaded map[int64]*servable
+	status map[int64]*VersionStatus
+	labels map[string]int64
+	failed map[int64]time.Time // version -> mod time of the dir that failed
+	pollMu sync.Mutex
 }
 
-// NewModels checks that base exists and returns an empty manager; call Poll
-// to load.
+// NewModels checks that base exists and returns an empty manager with the
+// default policy; call Poll to load.
 func NewModels(name, base string, cfg tfgraph.SessionConfig) (*Models, error) {
 	st, err := os.Stat(base)
 	if err != nil {
@@ -127,7 +177,8 @@ func NewModels(name, base string, cfg tfgraph.SessionConfig) (*Models, error) {
 		return nil, fmt.Errorf("model base path %s is a SavedModel version directory; give its parent, %s, which holds the versions",
 			base, filepath.Dir(filepath.Clean(base)))
 	}
-	return &Models{Name: name, Base: base, Session: cfg, status: map[int64]*VersionStatus{}, failed: map[int64]time.Time{}}, nil
+	return &Models{Name: name, Base: base, Session: cfg, loaded: map[int64]*servable{},
+		status: map[int64]*VersionStatus{}, failed: map[int64]time.Time{}}, nil
 }
 
 func (m *Models) logf(format string, args ...any) {
@@ -136,12 +187,27 @@ func (m *Models) logf(format string, args ...any) {
 	}
 }
 
-// Poll scans the base path once. If the highest loadable version is newer
-// than (or, after a deletion, different from) the served one, it is loaded
-// and swapped in; the old version is unloaded once its requests finish. A
-// version that fails to load is marked END with the error and not retried
-// until its directory changes; the served version stays. An empty or
-// unreadable base path keeps the current version.
+// scrub removes server paths from a message meant for clients: the base
+// path becomes the model's name.
+func (m *Models) scrub(msg string) string {
+	for _, p := range []string{m.Base, filepath.Clean(m.Base)} {
+		if abs, err := filepath.Abs(p); err == nil && abs != "" {
+			msg = strings.ReplaceAll(msg, abs, "<"+m.Name+">")
+		}
+		if p != "" && p != "." {
+			msg = strings.ReplaceAll(msg, p, "<"+m.Name+">")
+		}
+	}
+	return msg
+}
+
+// Poll scans the base path once and applies the policy: versions it
+// chooses that are not loaded are loaded (and warmed up) before versions it
+// no longer chooses are unloaded (those finish their running requests
+// first). A version that fails to load is marked END with the error and
+// not retried until its directory changes; with the latest policy the next
+// lower version stands in for it. An empty or unreadable base path keeps
+// what is loaded.
 func (m *Models) Poll() error {
 	m.pollMu.Lock()
 	defer m.pollMu.Unlock()
@@ -152,24 +218,64 @@ func (m *Models) Poll() error {
 	if len(dirs) == 0 {
 		return nil
 	}
-	m.mu.RLock()
-	cur := m.current
-	m.mu.RUnlock()
-	for i := len(dirs) - 1; i >= 0; i-- {
-		d := dirs[i]
-		if cur != nil && cur.version == d.version {
-			return nil // the best candidate is already served
+	isLoaded := func(v int64) bool { _, ok := m.loaded[v]; return ok }
+	keep := map[int64]bool{}
+	try := func(d versionDir) bool {
+		m.mu.RLock()
+		ok := isLoaded(d.version)
+		m.mu.RUnlock()
+		if ok {
+			return true
 		}
-		if t, ok := m.failed[d.version]; ok && t.Equal(d.mod) {
-			continue
+		if t, bad := m.failed[d.version]; bad && t.Equal(d.mod) {
+			return false
 		}
 		if err := m.load(d); err != nil {
 			m.failed[d.version] = d.mod
 			m.logf("model %s version %d failed to load: %v", m.Name, d.version, err)
-			continue
+			return false
 		}
 		delete(m.failed, d.version)
-		return nil
+		return true
+	}
+	switch p := m.Policy; {
+	case p.All:
+		for i := len(dirs) - 1; i >= 0; i-- {
+			if try(dirs[i]) {
+				keep[dirs[i].version] = true
+			}
+		}
+	case p.Specific != nil:
+		want := map[int64]bool{}
+		for _, v := range p.Specific {
+			want[v] = true
+		}
+		for i := len(dirs) - 1; i >= 0; i-- {
+			if want[dirs[i].version] && try(dirs[i]) {
+				keep[dirs[i].version] = true
+			}
+		}
+	default:
+		n := max(p.Latest, 1)
+		for i := len(dirs) - 1; i >= 0 && len(keep) < n; i-- {
+			if try(dirs[i]) {
+				keep[dirs[i].version] = true
+			}
+		}
+	}
+	m.mu.Lock()
+	var retired []*servable
+	for v, s := range m.loaded {
+		if !keep[v] {
+			delete(m.loaded, v)
+			m.status[v] = &VersionStatus{Version: v, State: StateEnd}
+			retired = append(retired, s)
+		}
+	}
+	m.mu.Unlock()
+	for _, s := range retired {
+		s.retire()
+		m.logf("model %s version %d unloaded", m.Name, s.version)
 	}
 	return nil
 }
@@ -180,100 +286,130 @@ func (m *Models) setStatus(v int64, state string, err error) {
 	m.mu.Unlock()
 }
 
-// load loads dir, warms it up and makes it current.
+// load loads dir, warms it up and makes it available.
 func (m *Models) load(d versionDir) error {
 	m.setStatus(d.version, StateLoading, nil)
 	start := time.Now()
-	s, err := openServable(d, m.Session)
+	s, err := m.openServable(d)
+	m.hooks.metrics.loadAttempt(m.Name, d.version, err)
 	if err != nil {
-		m.setStatus(d.version, StateEnd, err)
+		m.setStatus(d.version, StateEnd, &Error{Code: codes.Unknown, Msg: m.scrub(err.Error())})
 		return err
 	}
 	m.mu.Lock()
-	old := m.current
-	m.current = s
+	m.loaded[d.version] = s
 	m.status[d.version] = &VersionStatus{Version: d.version, State: StateAvailable}
-	if old != nil {
-		m.status[old.version] = &VersionStatus{Version: old.version, State: StateEnd}
-	}
 	m.mu.Unlock()
+	m.hooks.metrics.loadLatency(m.Name, time.Since(start))
 	m.logf("model %s version %d loaded from %s in %s", m.Name, d.version, d.path, time.Since(start).Round(time.Millisecond))
-	if old != nil {
-		old.retire()
-		m.logf("model %s version %d unloaded", m.Name, old.version)
-	}
 	return nil
 }
 
-func openServable(d versionDir, cfg tfgraph.SessionConfig) (*servable, error) {
-	p, err := tfgraph.LoadPredictor(d.path, []string{tfgraph.ServeTag}, cfg)
+func (m *Models) openServable(d versionDir) (*servable, error) {
+	p, err := tfgraph.LoadPredictor(d.path, []string{tfgraph.ServeTag}, m.Session)
 	if err != nil {
 		return nil, err
 	}
-	s := &servable{version: d.version, dir: d.path, pred: p}
+	s := &servable{model: m.Name, version: d.version, dir: d.path, pred: p, maxRows: m.hooks.maxRows}
 	if path := p.AssetPath(modelcard.AssetName); path != "" {
 		if c, err := modelcard.Read(path); err == nil {
 			s.card = c
 		}
 	}
-	if err := warmUp(p); err != nil {
-		p.Close()
-		return nil, fmt.Errorf("warm-up run of %s failed: %w", d.path, err)
+	if m.hooks.batching != nil {
+		s.batch = newBatcher(p, *m.hooks.batching, m.Name, m.hooks.metrics)
+	}
+	n, err := warmUp(s)
+	if err != nil {
+		s.close()
+		return nil, fmt.Errorf("warm-up of model %s version %d failed: %w", m.Name, d.version, err)
+	}
+	if n > 0 {
+		m.logf("model %s version %d: replayed %d warm-up request(s) from %s", m.Name, d.version, n, WarmupFile)
 	}
 	return s, nil
 }
 
-// warmUp runs the default signature once on one zero example, so the first
-// request does not pay for building the executor.
-func warmUp(p *tfgraph.Predictor) error {
-	sig, err := p.Signature("")
-	if err != nil {
-		return nil // no default signature: nothing to warm up
+// SetLabels replaces the model's version labels. Every label must point
+// at an AVAILABLE version (TensorFlow Serving's rule; FAILED_PRECONDITION
+// otherwise, and the old labels stay).
+func (m *Models) SetLabels(labels map[string]int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
 	}
-	inputs := map[string]*tf.Tensor{}
-	defer func() {
-		for _, t := range inputs {
-			tfgraph.FreeTensors(t)
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, ok := m.loaded[labels[k]]; !ok {
+			return statusErr(codes.FailedPrecondition,
+				"Request to assign label to version %d of model %s, which is not currently available for inference", labels[k], m.Name)
 		}
-	}()
-	for _, in := range sig.Inputs {
-		if in.Shape == nil || !supported(in.DType) {
-			return nil
-		}
-		shape := make([]int64, len(in.Shape))
-		for i, d := range in.Shape {
-			shape[i] = max(d, 1)
-		}
-		t, err := newTensor(zeroData(in.DType, shape))
-		if err != nil {
-			return err
-		}
-		inputs[in.Key] = t
 	}
-	out, err := p.Run(sig.Key, inputs)
-	out.Free()
-	return err
+	m.labels = map[string]int64{}
+	for k, v := range labels {
+		m.labels[k] = v
+	}
+	return nil
 }
 
-// ErrNotFound is a model or version that is not served (HTTP 404).
-var ErrNotFound = errors.New("not found")
-
-type notFound struct{ msg string }
-
-func (e *notFound) Error() string { return e.msg }
-func (e *notFound) Unwrap() error { return ErrNotFound }
-
-// acquire returns the servable for version (nil: the latest) with a
-// reference the caller must release.
-func (m *Models) acquire(version *int64) (*servable, error) {
+// Labels returns a copy of the model's version labels.
+func (m *Models) Labels() map[string]int64 {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	s := m.current
-	if s == nil || (version != nil && s.version != *version) {
-		if version != nil {
-			return nil, &notFound{fmt.Sprintf("Servable not found for request: Specific(%s, %d)", m.Name, *version)}
+	out := map[string]int64{}
+	for k, v := range m.labels {
+		out[k] = v
+	}
+	return out
+}
+
+// VersionSpec says which version a request wants: Version if set, else
+// the version Label points at, else the highest available.
+type VersionSpec struct {
+	Version *int64
+	Label   string
+}
+
+// resolve turns a label into a version.
+func (m *Models) resolve(spec VersionSpec) (*int64, error) {
+	if spec.Version != nil || spec.Label == "" {
+		return spec.Version, nil
+	}
+	m.mu.RLock()
+	v, ok := m.labels[spec.Label]
+	m.mu.RUnlock()
+	if !ok {
+		return nil, badRequest("Unrecognized servable version label: %s", spec.Label)
+	}
+	return &v, nil
+}
+
+// acquire returns the servable for spec with a reference the caller must
+// release.
+func (m *Models) acquire(spec VersionSpec) (*servable, error) {
+	version, err := m.resolve(spec)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var s *servable
+	if version != nil {
+		s = m.loaded[*version]
+	} else {
+		for _, c := range m.loaded {
+			if s == nil || c.version > s.version {
+				s = c
+			}
 		}
-		return nil, &notFound{fmt.Sprintf("Servable not found for request: Latest(%s)", m.Name)}
+	}
+	if s == nil {
+		if version != nil {
+			return nil, notFoundf("Servable not found for request: Specific(%s, %d)", m.Name, *version)
+		}
+		return nil, notFoundf("Servable not found for request: Latest(%s)", m.Name)
 	}
 	s.inflight.Add(1)
 	return s, nil
@@ -287,12 +423,12 @@ func (m *Models) Status(version *int64) ([]VersionStatus, error) {
 	if version != nil {
 		st, ok := m.status[*version]
 		if !ok {
-			return nil, &notFound{fmt.Sprintf("Could not find version %d of model %s", *version, m.Name)}
+			return nil, notFoundf("Could not find version %d of model %s", *version, m.Name)
 		}
 		return []VersionStatus{*st}, nil
 	}
 	if len(m.status) == 0 {
-		return nil, &notFound{fmt.Sprintf("Could not find any versions of model %s", m.Name)}
+		return nil, notFoundf("Could not find any versions of model %s", m.Name)
 	}
 	out := make([]VersionStatus, 0, len(m.status))
 	for _, st := range m.status {
@@ -302,14 +438,27 @@ func (m *Models) Status(version *int64) ([]VersionStatus, error) {
 	return out, nil
 }
 
-// Current returns the served version, or -1.
+// Current returns the highest available version, or -1.
 func (m *Models) Current() int64 {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if m.current == nil {
-		return -1
+	cur := int64(-1)
+	for v := range m.loaded {
+		cur = max(cur, v)
 	}
-	return m.current.version
+	return cur
+}
+
+// Available returns the available versions, ascending.
+func (m *Models) Available() []int64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]int64, 0, len(m.loaded))
+	for v := range m.loaded {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
 }
 
 // Watch polls every interval until ctx is done.
@@ -328,16 +477,18 @@ func (m *Models) Watch(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Close unloads the served version once its requests finish.
+// Close unloads every version once its requests finish.
 func (m *Models) Close() {
+	m.pollMu.Lock()
+	defer m.pollMu.Unlock()
 	m.mu.Lock()
-	s := m.current
-	m.current = nil
-	if s != nil {
-		m.status[s.version] = &VersionStatus{Version: s.version, State: StateEnd}
+	loaded := m.loaded
+	m.loaded = map[int64]*servable{}
+	for v := range loaded {
+		m.status[v] = &VersionStatus{Version: v, State: StateEnd}
 	}
 	m.mu.Unlock()
-	if s != nil {
+	for _, s := range loaded {
 		s.retire()
 	}
 }

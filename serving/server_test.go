@@ -336,7 +336,7 @@ func TestPredictIDSModel(t *testing.T) {
 		{"GET", "/healthz", ``, 404, `no such endpoint`},                                                                                                             // 13
 		{"POST", "/v1/models/ids:predict", `{"instances": [[1, 2, 3, 4, 5, 6]], "signature_name": "predict"}`, 400, `Serving signature name: \"predict\" not found`}, // 14
 		{"POST", "/v1/models/ids:predict", `{"instances": [[[1, 2, 3, 4, 5, 6]]]}`, 400, `expected shape (-1, 6), got (1, 1, 6)`},                                    // 15
-		{"GET", "/v1/models/ids/labels/stable", ``, 400, `version labels are not supported`},                                                                         // 16
+		{"GET", "/v1/models/ids/labels/stable", ``, 400, `Unrecognized servable version label: stable`},                                                              // 16
 	}
 	for i, e := range errs {
 		code, body := do(t, ts, e.method, e.path, e.body)
@@ -586,7 +586,7 @@ func TestNewServerRejectsBadSetup(t *testing.T) {
 // The card travels with the export, so the server knows the class names.
 func TestServableCarriesCard(t *testing.T) {
 	fx, srv, _ := idsServer(t, Options{})
-	sv, err := srv.Models().acquire(nil)
+	sv, err := srv.Models().acquire(VersionSpec{})
 	if err != nil {
 		t.Fatal(err)
 	}

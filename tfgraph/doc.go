@@ -15,7 +15,7 @@
 //	x := b.Placeholder("x", tf.Float, -1, 37)
 //	train := b.NewPass("train", true)
 //	... layers read variables through train.Var(...)
-//	step, err := tfgraph.Adam{}.Minimize(b, loss, train)
+//	step, err := tfgraph.Adam{}.Minimize(b, train, loss)
 //
 // C memory (sessions, tensors) is released explicitly with Close and
 // FreeTensors rather than left to Go finalizers, whose timing the Go garbage

@@ -16,16 +16,17 @@ import (
 	"github.com/wamuir/graft/tensorflow/op"
 
 	"github.com/tfnids/tfnids/internal/freeport"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 // newLoopbackServer creates a one-task server listening on 127.0.0.1 only.
 // TensorFlow binds the port itself (and refuses to share it), so a port
 // another process took between the choice and the bind is retried.
-func newLoopbackServer(t *testing.T) (*Server, string) {
+func newLoopbackServer(t *testing.T) (*tfserver.Server, string) {
 	t.Helper()
-	var srv *Server
+	var srv *tfserver.Server
 	addrs, err := freeport.Retry(5, 1, func(addrs []string) error {
-		s, err := NewServer(oneTaskDef(addrs[0]), ServerOptions{Listen: "127.0.0.1"})
+		s, err := tfserver.NewServer(oneTaskDef(addrs[0]), tfserver.ServerOptions{Listen: "127.0.0.1"})
 		srv = s
 		return err
 	})
@@ -225,15 +226,15 @@ func TestServerClose(t *testing.T) {
 }
 
 func TestNewServerErrors(t *testing.T) {
-	if _, err := NewServer(nil, ServerOptions{}); err == nil {
+	if _, err := tfserver.NewServer(nil, tfserver.ServerOptions{}); err == nil {
 		t.Error("nil ServerDef accepted")
 	}
-	if _, err := NewServer(oneTaskDef(freeport.Refused(t)), ServerOptions{Listen: "localhost"}); err == nil || !strings.Contains(err.Error(), "not an IP address") {
+	if _, err := tfserver.NewServer(oneTaskDef(freeport.Refused(t)), tfserver.ServerOptions{Listen: "localhost"}); err == nil || !strings.Contains(err.Error(), "not an IP address") {
 		t.Errorf("listen on a host name: %v", err)
 	}
 	def := oneTaskDef(freeport.Refused(t))
 	def.JobName = "ps" // not in the cluster
-	if _, err := NewServer(def, ServerOptions{Listen: "127.0.0.1"}); err == nil {
+	if _, err := tfserver.NewServer(def, tfserver.ServerOptions{Listen: "127.0.0.1"}); err == nil {
 		t.Error("a ServerDef naming a job outside its cluster was accepted")
 	}
 }

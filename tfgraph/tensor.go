@@ -128,3 +128,25 @@ func NewInt32(data []int32, shape ...int64) (*tf.Tensor, error) {
 	}
 	return tf.ReadTensor(tf.Int32, shape, bytes.NewReader(raw))
 }
+
+// unfilled is a reader that claims to fill p without writing to it: with
+// tf.ReadTensor it allocates a tensor without copying anything into it.
+type unfilled struct{}
+
+func (unfilled) Read(p []byte) (int, error) { return len(p), nil }
+
+// AllocTensor allocates a tensor of dtype dt and shape without
+// initializing it, and returns it with a writable view of its buffer. The
+// caller must fill every byte before the tensor is used; the view is valid
+// until the tensor is freed. dt must be a fixed-size numeric type.
+func AllocTensor(dt tf.DataType, shape []int64) (*tf.Tensor, []byte, error) {
+	t, err := tf.ReadTensor(dt, shape, unfilled{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, tensorBytes(t), nil
+}
+
+// TensorBytes is a view of a numeric tensor's buffer (row-major), valid
+// until the tensor is freed.
+func TensorBytes(t *tf.Tensor) []byte { return tensorBytes(t) }

@@ -100,6 +100,7 @@ func load(args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "measured time per phase")
 	warmup := fs.Duration("warmup", 2*time.Second, "unmeasured time before each phase")
 	out := fs.String("out", "", "also write the results as JSON here")
+	grpcAddr := fs.String("grpc", "", "drive the gRPC Predict API at this host:port instead of REST (model name: the last element of --url)")
 	fs.Parse(args)
 	x, shape, err := npy.ReadFile(*inputs)
 	if err != nil {
@@ -114,6 +115,15 @@ func load(args []string) error {
 			return fmt.Errorf("--rows: %q", rs)
 		}
 		bs := bodies(x, shape, rows, 512)
+		var send sender
+		if *grpcAddr != "" {
+			model := (*url)[strings.LastIndex(*url, "/")+1:]
+			gs, err := newGRPCSender(*grpcAddr, model, x, shape, rows, 512)
+			if err != nil {
+				return err
+			}
+			send, bs = gs.send, gs.bodies
+		}
 		mean := 0
 		for _, b := range bs {
 			mean += len(b)
@@ -124,7 +134,7 @@ func load(args []string) error {
 			if err != nil || c < 1 {
 				return fmt.Errorf("--clients: %q", cs)
 			}
-			r := phase(predictURL, bs, c, *warmup, *duration)
+			r := phase(predictURL, bs, c, *warmup, *duration, send)
 			r.RowsPerReq, r.BodyBytes = rows, mean
 			r.RowsPerSec = r.ReqPerSec * float64(rows)
 			results = append(results, r)
@@ -141,8 +151,12 @@ func load(args []string) error {
 	return nil
 }
 
-// phase runs clients goroutines posting bodies back to back.
-func phase(url string, bs [][]byte, clients int, warmup, duration time.Duration) loadResult {
+// sender sends request i (an index into the bodies) and reports failure.
+type sender func(i int) error
+
+// phase runs clients goroutines posting bodies back to back (or calling
+// send, for gRPC).
+func phase(url string, bs [][]byte, clients int, warmup, duration time.Duration, send sender) loadResult {
 	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 	defer tr.CloseIdleConnections()
@@ -174,11 +188,18 @@ func phase(url string, bs [][]byte, clients int, warmup, duration time.Duration)
 					return
 				default:
 				}
-				b := bs[int(next.Add(1))%len(bs)]
+				i := int(next.Add(1)) % len(bs)
+				b := bs[i]
 				t0 := time.Now()
-				resp, err := client.Post(url, "application/json", bytes.NewReader(b))
+				var resp *http.Response
+				var err error
+				if send != nil {
+					err = send(i)
+				} else {
+					resp, err = client.Post(url, "application/json", bytes.NewReader(b))
+				}
 				ok := err == nil
-				if err == nil {
+				if err == nil && resp != nil {
 					body, _ := io.ReadAll(resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != 200 {

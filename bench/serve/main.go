@@ -4,6 +4,8 @@
 //	         and write its inputs as .npy (raw for tfnids, scaled for Keras)
 //	load     a loopback HTTP load generator for `tfnids serve`: requests/s,
 //	         rows/s and latency p50/p90/p99 at 1, 8 and 32 concurrent clients
+//	         (--grpc ADDR: the same over the gRPC Predict API)
+//	memory   peak RSS of a running server under concurrent large bodies
 //	batch    batch prediction rows/s through the SavedModel in-process (what
 //	         `tfnids predict` does), and the probabilities for keras_predict.py
 //
@@ -33,8 +35,10 @@ func main() {
 		err = load(os.Args[2:])
 	case "batch":
 		err = batch(os.Args[2:])
+	case "memory":
+		err = memory(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q (want prepare, load or batch)", os.Args[1])
+		err = fmt.Errorf("unknown command %q (want prepare, load, memory or batch)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "serve bench:", err)

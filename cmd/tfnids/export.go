@@ -26,6 +26,7 @@ tf.saved_model.load and 'tfnids serve' load unchanged:
   VERSION/saved_model.pb        one MetaGraphDef tagged "serve", signature "serving_default"
   VERSION/variables/            the model's weights (no optimizer state)
   VERSION/assets/               class_names.txt, feature_names.txt, tfnids_model.json
+  VERSION/assets.extra/         tf_serving_warmup_requests (one Predict request, replayed on load)
 
 The signature takes raw, unscaled features: x float32 (-1, F), or (-1, L, F) windows for
 lstm and gru, in the order of feature_names.txt; it returns probabilities float32 (-1, C)
@@ -33,7 +34,8 @@ and classes int64 (-1) (-1 for a row with NaN or infinite features).
 
 --weights is a checkpoint prefix (weights-07-0.0312, with or without .index) or a fold
 directory (the checkpoint the card names, else the highest epoch). VERSION must be an
-integer and must not exist: the export is built beside it and renamed into place, so a
+integer, must not exist, and must not equal an existing version under another spelling
+(007 beside 7): the export is built beside it and renamed into place, so a
 server polling BASE/MODEL-NAME never sees half a version.
 
 Example:
@@ -65,6 +67,9 @@ func exportAction(c *cli.Context) error {
 	}
 	if _, err := os.Stat(out); err == nil {
 		return usageErr("export: --out %s already exists; refusing to overwrite a version (TensorFlow Serving may be serving it)", out)
+	}
+	if err := serving.CheckNewVersion(out); err != nil {
+		return usageErr("export: --out %v", err)
 	}
 	card, ckpt, err := modelcard.Locate(c.String("weights"))
 	if err != nil {

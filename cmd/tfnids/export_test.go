@@ -132,3 +132,16 @@ func TestExportCommand(t *testing.T) {
 		t.Errorf("after failed exports %s holds %d entries, want versions 1 and 2 only", base, len(entries))
 	}
 }
+
+// TestExportRefusesNumericallyEqualVersion: TensorFlow Serving reads "007"
+// and "7" as the same version, so export refuses the second spelling.
+func TestExportRefusesNumericallyEqualVersion(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "ids")
+	if err := os.MkdirAll(filepath.Join(base, "7"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "export", "--weights", filepath.Join(base, "nowhere"), "--out", filepath.Join(base, "007"))
+	if code != exitUsage || !strings.Contains(errOut, "version 7 already exists as") {
+		t.Errorf("export 007 beside 7: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
-	tf "github.com/wamuir/graft/tensorflow"
 
 	"github.com/tfnids/tfnids/dataset"
 	"github.com/tfnids/tfnids/internal/atomicfile"
@@ -130,7 +129,7 @@ func predictAction(c *cli.Context) error {
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := runPredict(ctx, p, frame, card.Model.WindowLength(), c.Int("batch-size"))
+	res, err := serving.PredictExamples(ctx, p, frame.X, frame.Rows, frame.Features, card.Model.WindowLength(), c.Int("batch-size"))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return cli.Exit("predict: interrupted", exitInterrupt)
@@ -165,84 +164,13 @@ func predictAction(c *cli.Context) error {
 			return err
 		}
 		metricsTo = c.App.Writer
-		fmt.Fprintf(metricsTo, "wrote %d predictions to %s\n", len(res.rows), out)
+		fmt.Fprintf(metricsTo, "wrote %d predictions to %s\n", len(res.Rows), out)
 	}
 	if metricsTo == nil {
 		metricsTo = os.Stderr
 	}
 	printPredictSummary(metricsTo, rep, res, frame, card)
 	return nil
-}
-
-// predictions are the model's outputs per classified example.
-type predictions struct {
-	rows    []int // frame row each example is reported at
-	probs   []float32
-	classes []int64
-	width   int
-	seconds float64
-}
-
-// runPredict classifies every row (or window) of frame in batches.
-func runPredict(ctx context.Context, p *tfgraph.Predictor, frame *dataset.Frame, window, batch int) (*predictions, error) {
-	f := frame.Features
-	var ex dataset.Examples
-	if window > 1 {
-		w, err := dataset.NewWindows(frame.X, frame.Rows, f, nil, window)
-		if err != nil {
-			return nil, err
-		}
-		ex = w
-	} else {
-		ex = dataset.NewRows(frame.X, frame.Rows, f, nil)
-	}
-	n := ex.Len()
-	per := window * f
-	res := &predictions{rows: make([]int, n), classes: make([]int64, 0, n)}
-	x := make([]float32, min(batch, max(n, 1))*per)
-	idx := make([]int, 0, batch)
-	start := time.Now()
-	for lo := 0; lo < n; lo += batch {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		k := min(batch, n-lo)
-		idx = idx[:0]
-		for i := 0; i < k; i++ {
-			idx = append(idx, lo+i)
-			res.rows[lo+i] = lo + i + window - 1
-		}
-		ex.Gather(idx, x[:k*per], nil)
-		shape := []int64{int64(k), int64(f)}
-		if window > 1 {
-			shape = []int64{int64(k), int64(window), int64(f)}
-		}
-		xt, err := tfgraph.NewFloat32(x[:k*per], shape...)
-		if err != nil {
-			return nil, err
-		}
-		out, err := p.Run("", map[string]*tf.Tensor{"x": xt})
-		tfgraph.FreeTensors(xt)
-		if err != nil {
-			return nil, err
-		}
-		probs, err := tfgraph.Float32s(out[tfgraph.ProbabilitiesKey])
-		if err == nil {
-			var cls []int64
-			cls, err = tfgraph.Int64s(out[tfgraph.ClassesKey])
-			res.classes = append(res.classes, cls...)
-		}
-		if s := out[tfgraph.ProbabilitiesKey].Shape(); len(s) == 2 {
-			res.width = int(s[1])
-		}
-		out.Free()
-		if err != nil {
-			return nil, err
-		}
-		res.probs = append(res.probs, probs...)
-	}
-	res.seconds = time.Since(start).Seconds()
-	return res, nil
 }
 
 func className(names []string, c int64) string {
@@ -266,7 +194,7 @@ func timestampOf(frame *dataset.Frame, row int) string {
 	return time.Unix(0, frame.Timestamps[row]).UTC().Format(time.RFC3339Nano)
 }
 
-func writeCSV(w io.Writer, res *predictions, frame *dataset.Frame, names []string) error {
+func writeCSV(w io.Writer, res *serving.Predictions, frame *dataset.Frame, names []string) error {
 	cw := csv.NewWriter(w)
 	header := []string{"row"}
 	if frame.Timestamps != nil {
@@ -283,7 +211,7 @@ func writeCSV(w io.Writer, res *predictions, frame *dataset.Frame, names []strin
 		return err
 	}
 	rec := make([]string, 0, len(header))
-	for i, row := range res.rows {
+	for i, row := range res.Rows {
 		rec = append(rec[:0], strconv.Itoa(row))
 		if frame.Timestamps != nil {
 			rec = append(rec, timestampOf(frame, row))
@@ -291,8 +219,8 @@ func writeCSV(w io.Writer, res *predictions, frame *dataset.Frame, names []strin
 		if frame.Labels != nil {
 			rec = append(rec, className(names, int64(frame.Labels[row])))
 		}
-		rec = append(rec, className(names, res.classes[i]), strconv.FormatInt(res.classes[i], 10))
-		for _, v := range res.probs[i*res.width : (i+1)*res.width] {
+		rec = append(rec, className(names, res.Classes[i]), strconv.FormatInt(res.Classes[i], 10))
+		for _, v := range res.Probs[i*res.Width : (i+1)*res.Width] {
 			rec = append(rec, formatProb(v))
 		}
 		if err := cw.Write(rec); err != nil {
@@ -303,9 +231,9 @@ func writeCSV(w io.Writer, res *predictions, frame *dataset.Frame, names []strin
 	return cw.Error()
 }
 
-func writeJSONL(w io.Writer, res *predictions, frame *dataset.Frame, names []string) error {
+func writeJSONL(w io.Writer, res *serving.Predictions, frame *dataset.Frame, names []string) error {
 	b := make([]byte, 0, 512)
-	for i, row := range res.rows {
+	for i, row := range res.Rows {
 		b = append(b[:0], `{"row":`...)
 		b = strconv.AppendInt(b, int64(row), 10)
 		if frame.Timestamps != nil {
@@ -321,15 +249,15 @@ func writeJSONL(w io.Writer, res *predictions, frame *dataset.Frame, names []str
 			}
 		}
 		b = append(b, `,"predicted":`...)
-		if c := res.classes[i]; c >= 0 {
+		if c := res.Classes[i]; c >= 0 {
 			b = strconv.AppendQuote(b, className(names, c))
 		} else {
 			b = append(b, "null"...)
 		}
 		b = append(b, `,"class":`...)
-		b = strconv.AppendInt(b, res.classes[i], 10)
+		b = strconv.AppendInt(b, res.Classes[i], 10)
 		b = append(b, `,"probabilities":{`...)
-		for j, v := range res.probs[i*res.width : (i+1)*res.width] {
+		for j, v := range res.Probs[i*res.Width : (i+1)*res.Width] {
 			if j > 0 {
 				b = append(b, ',')
 			}
@@ -350,14 +278,14 @@ func writeJSONL(w io.Writer, res *predictions, frame *dataset.Frame, names []str
 }
 
 // printPredictSummary reports what was read and, with labels, the scores.
-func printPredictSummary(w io.Writer, rep *dataset.LoadReport, res *predictions, frame *dataset.Frame, card *modelcard.Card) {
-	n := len(res.rows)
+func printPredictSummary(w io.Writer, rep *dataset.LoadReport, res *serving.Predictions, frame *dataset.Frame, card *modelcard.Card) {
+	n := len(res.Rows)
 	rate := 0.0
-	if res.seconds > 0 {
-		rate = float64(n) / res.seconds
+	if res.Seconds > 0 {
+		rate = float64(n) / res.Seconds
 	}
 	fmt.Fprintf(w, "read %d rows (%d kept, %d dropped for bad values), profile %s; classified %d examples in %.3fs (%.0f/s)\n",
-		rep.RowsRead, rep.RowsKept, rep.DroppedBadValues, rep.Profile, n, res.seconds, rate)
+		rep.RowsRead, rep.RowsKept, rep.DroppedBadValues, rep.Profile, n, res.Seconds, rate)
 	if len(rep.UnknownCategories) > 0 {
 		fmt.Fprintf(w, "warning: categories the model was not trained on (encoded as unknown): %s\n", countsText(rep.UnknownCategories))
 	}
@@ -366,8 +294,8 @@ func printPredictSummary(w io.Writer, rep *dataset.LoadReport, res *predictions,
 	}
 	var yTrue, yPred []int32
 	unscorable := 0
-	for i, row := range res.rows {
-		t, p := frame.Labels[row], res.classes[i]
+	for i, row := range res.Rows {
+		t, p := frame.Labels[row], res.Classes[i]
 		if t < 0 || p < 0 {
 			unscorable++
 			continue

@@ -149,7 +149,7 @@ func (v *progressView) Epoch(fold int, model string, e builders.EpochStats) {
 		where = "all rows"
 	}
 	v.printf("  %s %s epoch %d/%d - %.1fs - loss %.4f - accuracy %.4f%s - %.0f samples/s%s\n",
-		where, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, val, e.SamplesPerSec, eta)
+		where, model, e.Epoch, v.epochs, e.Seconds, e.Loss, e.Accuracy, val, e.SamplesPerSecond, eta)
 }
 
 func (v *progressView) ModelDone(fold int, model string, e *report.Evaluation, predictSeconds float64) {

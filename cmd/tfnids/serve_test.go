@@ -6,14 +6,9 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-
-	"github.com/tfnids/tfnids/internal/clitest"
 )
 
 // TestServeCommand runs `tfnids serve` as a child process on loopback:
@@ -22,40 +17,10 @@ import (
 func TestServeCommand(t *testing.T) {
 	f := fold(t, "cnn")
 	base := exportFold(t, f)
-	// Port 0: the server takes a free port and logs it, so no other
-	// process can take it between the choice and the bind.
-	c := clitest.Start(t, "", "serve", "--model-base-path", base, "--port", "0", "--poll", "100ms", "--threads", "1")
-	c.WaitFor(t, "/v1/models/ids\n", 60*time.Second)
-	m := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+/v1/models/ids)\n`).FindStringSubmatch(c.Output())
-	if m == nil {
-		t.Fatalf("serve logged no address:\n%s", c.Output())
-	}
-	url := m[1]
-
-	get := func(path string) (int, string) {
-		resp, err := http.Get(url + path)
-		if err != nil {
-			return 0, err.Error()
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
-	waitFor := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for !ok() {
-			select {
-			case <-c.Done():
-				t.Fatalf("serve exited (%d) while waiting for %s:\n%s", c.Code(), what, c.Output())
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s:\n%s", what, c.Output())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
+	srv := startServe(t, "--model-base-path", base, "--poll", "100ms", "--threads", "1")
+	url := srv.restURL + "/v1/models/ids"
+	get := func(path string) (int, string) { return srv.get("/v1/models/ids" + path) }
+	waitFor := srv.waitFor
 	waitFor("version 1", func() bool { code, body := get(""); return code == 200 && strings.Contains(body, `"AVAILABLE"`) })
 
 	// The first row, raw, as a JSON client would send it.
@@ -97,13 +62,8 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("metadata: %d %s", code, body)
 	}
 
-	if err := c.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if code := c.Wait(t, 30*time.Second); code != 0 {
-		t.Errorf("serve exited %d after SIGTERM:\n%s", code, c.Output())
-	}
-	log := c.Output()
+	srv.stop()
+	log := srv.output()
 	for _, want := range []string{"serving model ids version 1 at http://127.0.0.1:", "model ids version 2 loaded", "model ids version 1 unloaded", "stopped"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("serve log lacks %q:\n%s", want, log)
@@ -122,11 +82,11 @@ func TestServeUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{}, "--model-base-path is required"},                                                                            // 0
-		{[]string{"--model-base-path", filepath.Join(base, "missing")}, "model base path"},                                       // 1
-		{[]string{"--model-base-path", base, "--port", "70000"}, "out of range"},                                                 // 2
-		{[]string{"--model-base-path", base, "--port", strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)}, "address already in use"}, // 3
-		{[]string{"--model-base-path", base, "--model-name", "a:b"}, "model name"},                                               // 4
+		{[]string{}, "--model_base_path (the directory holding the integer version directories) or --model_config_file is required"},                     // 0
+		{[]string{"--model-base-path", filepath.Join(base, "missing")}, "model base path"},                                                               // 1
+		{[]string{"--model-base-path", base, "--port", "70000"}, "out of range"},                                                                         // 2
+		{[]string{"--model-base-path", base, "--rest_api_port", "0", "--port", strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)}, "address already in use"}, // 3
+		{[]string{"--model-base-path", base, "--model-name", "a:b"}, "model name"},                                                                       // 4
 	}
 	for i, c := range cases {
 		code, _, errOut := runCLI(t, append([]string{"serve"}, c.args...)...)

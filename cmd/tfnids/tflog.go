@@ -75,9 +75,8 @@ const stderrFDEnv = "TFNIDS_STDERR_FD"
 // level; the child's Go code writes to the real standard error (passed as
 // an extra descriptor), so progress bars still see a terminal. Signals are
 // forwarded, the child dies with the supervisor (PR_SET_PDEATHSIG), and
-// its exit status is returned. Only the oneDNN line of the first process
-// itself cannot be hidden this way (set TF_CPP_MIN_LOG_LEVEL in the
-// environment for that).
+// its exit status is returned. The first process's own library-init lines
+// (the oneDNN notice) are held back by tflog_preinit.go.
 func tfLogs(level int) (code int, supervised bool) {
 	if fd := os.Getenv(stderrFDEnv); fd != "" {
 		if n, err := strconv.Atoi(fd); err == nil {

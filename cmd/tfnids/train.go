@@ -14,6 +14,7 @@ import (
 	"github.com/tfnids/tfnids/dataset"
 	"github.com/tfnids/tfnids/experiment"
 	"github.com/tfnids/tfnids/netgraph"
+	"github.com/tfnids/tfnids/spec"
 )
 
 func init() {
@@ -54,7 +55,8 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 			&cli.StringSliceFlag{Name: "data", Aliases: []string{"d"}, Required: true, Usage: "CSV files (plain or .gz), directories or globs; concatenated in name order"},
 			&cli.StringFlag{Name: "profile", Value: d.Profile, Usage: "dataset profile: a built-in name (listed by 'tfnids dataset describe --help'), a YAML/JSON file, or auto"},
 			&cli.StringFlag{Name: "name", Usage: "dataset name used in output paths and results (default: the first --data path's base name made shell-safe, e.g. cic-ton-iot for CIC-ToN-IoT.csv)"},
-			&cli.StringFlag{Name: "models", Value: strings.Join(d.Models, ","), Usage: "comma-separated models to train: cnn, lstm, gru, dense"},
+			&cli.StringFlag{Name: "models", Value: strings.Join(d.Models, ","), Usage: "comma-separated built-in models to train: " + strings.Join(spec.Builtins(), ", ") + " (default cnn; none when only --model-file is given)"},
+			&cli.StringSliceFlag{Name: "model-file", Usage: "also train the model a file describes: tfnids' YAML/JSON spec or Keras' model.to_json() (docs/models.md); repeatable"},
 			&cli.StringFlag{Name: "cv", Value: d.CV, Usage: "cross-validation: timeseries (sklearn TimeSeriesSplit), stratified (shuffled StratifiedKFold), kfold, or none (last --test-split of the rows)"},
 			&cli.IntFlag{Name: "splits", Value: d.Splits, Usage: "number of folds"},
 			&cli.Float64Flag{Name: "test-split", Value: d.TestSplit, Usage: "test share with --cv none"},
@@ -104,6 +106,16 @@ func trainAction(c *cli.Context) error {
 	cfg.Profile = c.String("profile")
 	cfg.Name = c.String("name")
 	cfg.Models = splitList(c.String("models"))
+	for _, file := range c.StringSlice("model-file") {
+		s, err := spec.ParseFile(file)
+		if err != nil {
+			return usageErr("--model-file %v", err)
+		}
+		cfg.Specs = append(cfg.Specs, s)
+	}
+	if len(cfg.Specs) > 0 && !c.IsSet("models") {
+		cfg.Models = nil
+	}
 	cfg.CV = c.String("cv")
 	cfg.Splits = c.Int("splits")
 	cfg.TestSplit = c.Float64("test-split")

@@ -13,7 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/tfnids/tfnids/cluster"
-	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/tfserver"
 )
 
 func init() {
@@ -78,7 +78,7 @@ func workerAction(c *cli.Context) error {
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	srv, err := tfgraph.NewServer(def, tfgraph.ServerOptions{Listen: listen})
+	srv, err := tfserver.NewServer(def, tfserver.ServerOptions{Listen: listen})
 	if err != nil {
 		return fmt.Errorf("%s: %w", task.Name(), err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,6 +38,8 @@ const (
 	VariablesPrefix = "variables/variables"
 	// AssetsDir holds the asset files of an export directory.
 	AssetsDir = "assets"
+	// ExtraAssetsDir holds files for the server (warm-up requests).
+	ExtraAssetsDir = "assets.extra"
 )
 
 // ErrExists reports an export directory that already exists. Exports never
@@ -78,6 +79,10 @@ type SavedModelSpec struct {
 	Signatures map[string]SignatureSpec
 	// Assets are written to assets/ and listed as AssetFileDefs.
 	Assets []Asset
+	// ExtraAssets are written to assets.extra/ and not listed in the
+	// graph: files for the server rather than the model, such as
+	// TensorFlow Serving's tf_serving_warmup_requests.
+	ExtraAssets []Asset
 	// Replace rewires the exported graph: every op reading a key tensor reads
 	// the value tensor instead. AddServingHead uses it to put the scaling in
 	// front of a model whose input placeholder already exists.
@@ -203,6 +208,11 @@ func (spec *SavedModelSpec) validate() error {
 			return fmt.Errorf("asset %q listed twice", a.Filename)
 		}
 		seen[a.Filename] = true
+	}
+	for _, a := range spec.ExtraAssets {
+		if !assetName.MatchString(a.Filename) {
+			return fmt.Errorf("extra asset file name %q: want a plain file name (letters, digits, _ . -)", a.Filename)
+		}
 	}
 	for from, to := range spec.Replace {
 		if from.Op == nil || to.Op == nil {
@@ -601,6 +611,17 @@ func (ex *export) stage(staging string, spec SavedModelSpec) error {
 			}
 		}
 	}
+	if len(spec.ExtraAssets) > 0 {
+		dir := filepath.Join(staging, ExtraAssetsDir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		for _, a := range spec.ExtraAssets {
+			if err := os.WriteFile(filepath.Join(dir, a.Filename), a.Contents, 0o644); err != nil {
+				return err
+			}
+		}
+	}
 	sm := &corepb.SavedModel{SavedModelSchemaVersion: 1, MetaGraphs: []*corepb.MetaGraphDef{mg}}
 	data, err := proto.Marshal(sm)
 	if err != nil {
@@ -925,444 +946,5 @@ func syncDir(dir string) {
 	if f, err := os.Open(dir); err == nil {
 		f.Sync()
 		f.Close()
-	}
-}
-
-// --- Serving head -----------------------------------------------------------
-
-// ServingHead describes the ops AddServingHead puts around an inference
-// graph so that clients send raw features and get class probabilities and
-// class indices back.
-type ServingHead struct {
-	// Input is the model's input placeholder, which expects scaled features:
-	// float32 [-1, F] or [-1, L, F].
-	Input tf.Output
-	// Probabilities is the model's output: softmax probabilities [-1, C], or
-	// a sigmoid [-1, 1] for a binary model.
-	Probabilities tf.Output
-	// Scale and Min are a fitted MinMaxScaler's scale_ and min_ (one value
-	// per feature, the last axis of Input): the graph computes
-	// x*Scale + Min in float64, as scikit-learn does. Nil: no scaling.
-	Scale, Min []float64
-	// InputKey is the signature's input key; "" means "x".
-	InputKey string
-}
-
-// ServingHead output keys.
-const (
-	ProbabilitiesKey = "probabilities"
-	ClassesKey       = "classes"
-)
-
-// AddServingHead adds a raw-feature input placeholder (same shape as
-// h.Input), the MinMax scaling as ops, and the outputs "probabilities"
-// (float32 [-1, C]; a binary sigmoid p becomes [1-p, p]) and "classes"
-// (int64 [-1]: the arg-max, p > 0.5 for binary). A row with a NaN or
-// infinite feature, or whose probabilities come out NaN, gets NaN
-// probabilities and class -1 ("cannot classify") rather than whatever the
-// ops make of NaN. It returns a
-// SavedModelSpec with the serving_default signature, the Replace that feeds
-// the scaled features to the model, and renames giving the tensors the
-// names "x:0", "probabilities:0" and "classes:0" in the export (a model node
-// already called so becomes "model/<name>"). Add assets
-// and a variable source, then call WriteSavedModel.
-func (b *Builder) AddServingHead(h ServingHead) (SavedModelSpec, error) {
-	if err := b.Err(); err != nil {
-		return SavedModelSpec{}, err
-	}
-	if h.Input.Op == nil || h.Probabilities.Op == nil {
-		return SavedModelSpec{}, errors.New("serving head: Input and Probabilities are required")
-	}
-	if h.Input.DataType() != tf.Float || h.Probabilities.DataType() != tf.Float {
-		return SavedModelSpec{}, fmt.Errorf("serving head: input and probabilities must be float32 (got %v and %v)",
-			h.Input.DataType(), h.Probabilities.DataType())
-	}
-	inShape, err := h.Input.Shape().ToSlice()
-	if err != nil || len(inShape) < 2 || inShape[len(inShape)-1] <= 0 {
-		return SavedModelSpec{}, fmt.Errorf("serving head: input shape %v: want [-1, F] or [-1, L, F] with F known", h.Input.Shape())
-	}
-	nf := int(inShape[len(inShape)-1])
-	if h.Scale != nil || h.Min != nil {
-		if len(h.Scale) != nf || len(h.Min) != nf {
-			return SavedModelSpec{}, fmt.Errorf("serving head: the model has %d features, the scaler %d scales and %d mins",
-				nf, len(h.Scale), len(h.Min))
-		}
-	}
-	pShape, err := h.Probabilities.Shape().ToSlice()
-	if err != nil || len(pShape) != 2 {
-		return SavedModelSpec{}, fmt.Errorf("serving head: probabilities shape %v: want [-1, C]", h.Probabilities.Shape())
-	}
-	key := h.InputKey
-	if key == "" {
-		key = "x"
-	}
-
-	s := b.Root.SubScope("serving")
-	rawOp := s.AddOperation(tf.OpSpec{Type: "Placeholder", Name: "x",
-		Attrs: map[string]any{"dtype": tf.Float, "shape": tf.MakeShape(inShape...)}})
-	if rawOp == nil {
-		return SavedModelSpec{}, b.Err()
-	}
-	raw := rawOp.Output(0)
-	scaled := raw
-	if h.Scale != nil {
-		m := s.SubScope("minmax")
-		x64 := op.Cast(m.SubScope("to_double"), raw, tf.Double)
-		y := op.AddV2(m.SubScope("add"), op.Mul(m.SubScope("mul"), x64, op.Const(m.SubScope("scale"), h.Scale)),
-			op.Const(m.SubScope("min"), h.Min))
-		scaled = op.Cast(m.SubScope("to_float"), y, tf.Float)
-	}
-	c := s.SubScope("head")
-	one := op.Const(c.SubScope("one"), int32(1))
-	var probs, cls tf.Output
-	if pShape[1] == 1 {
-		p := h.Probabilities
-		probs = op.ConcatV2(c.SubScope("both"), []tf.Output{op.Sub(c.SubScope("complement"),
-			op.Const(c.SubScope("unit"), float32(1)), p), p}, one)
-		pos := op.Greater(c.SubScope("threshold"), op.Squeeze(c.SubScope("squeeze"), p, op.SqueezeAxis([]int64{1})),
-			op.Const(c.SubScope("half"), float32(0.5)))
-		cls = op.Cast(c.SubScope("to_int64"), pos, tf.Int64)
-	} else {
-		probs = h.Probabilities
-		cls = op.ArgMax(c.SubScope("argmax"), probs, one, op.ArgMaxOutputType(tf.Int64))
-	}
-	// A row with a non-finite feature, or whose probabilities came out NaN,
-	// gets NaN probabilities and class -1: whether NaN survives a model is
-	// op-dependent (Relu maps it to 0), and arg-max of NaNs would be class 0.
-	axes := make([]int32, len(inShape)-1)
-	for i := range axes {
-		axes[i] = int32(i + 1)
-	}
-	finite := op.All(c.SubScope("row_finite"), op.IsFinite(c.SubScope("is_finite"), raw), op.Const(c.SubScope("feature_axes"), axes))
-	nanOut := op.Any(c.SubScope("any_nan"), op.IsNan(c.SubScope("is_nan"), probs), one)
-	bad := op.LogicalOr(c.SubScope("bad_row"), op.LogicalNot(c.SubScope("not_finite"), finite), nanOut)
-	probsSel := c.AddOperation(tf.OpSpec{Type: "SelectV2", Name: "nan_probabilities",
-		Input: []tf.Input{op.ExpandDims(c.SubScope("bad_col"), bad, op.Const(c.SubScope("last"), int32(-1))),
-			op.Const(c.SubScope("nan"), float32(math.NaN())), probs}})
-	sel := c.AddOperation(tf.OpSpec{Type: "SelectV2", Name: "minus_one_class",
-		Input: []tf.Input{bad, op.Const(c.SubScope("minus_one"), int64(-1)), cls}})
-	if probsSel == nil || sel == nil {
-		return SavedModelSpec{}, b.Err()
-	}
-	probs = probsSel.Output(0)
-	probsOp := s.AddOperation(tf.OpSpec{Type: "Identity", Name: ProbabilitiesKey, Input: []tf.Input{probs}})
-	if probsOp == nil {
-		return SavedModelSpec{}, b.Err()
-	}
-	clsOp := s.AddOperation(tf.OpSpec{Type: "Identity", Name: ClassesKey, Input: []tf.Input{sel.Output(0)}})
-	if clsOp == nil {
-		return SavedModelSpec{}, b.Err()
-	}
-	if err := b.Err(); err != nil {
-		return SavedModelSpec{}, err
-	}
-	rename := map[string]string{rawOp.Name(): key, probsOp.Name(): ProbabilitiesKey, clsOp.Name(): ClassesKey}
-	for _, name := range []string{key, ProbabilitiesKey, ClassesKey} {
-		if b.Graph.Operation(name) != nil { // e.g. the model's own "probabilities"
-			rename[name] = "model/" + name
-		}
-	}
-	spec := SavedModelSpec{
-		Signatures: map[string]SignatureSpec{DefaultSignatureKey: {
-			Inputs:     map[string]tf.Output{key: raw},
-			Outputs:    map[string]tf.Output{ProbabilitiesKey: probsOp.Output(0), ClassesKey: clsOp.Output(0)},
-			MethodName: PredictMethodName,
-		}},
-		Replace: map[tf.Output]tf.Output{h.Input: scaled},
-		Rename:  rename,
-	}
-	return spec, nil
-}
-
-// --- Loading ----------------------------------------------------------------
-
-// ReadSavedModel parses dir/saved_model.pb (no TensorFlow runtime needed).
-func ReadSavedModel(dir string) (*corepb.SavedModel, error) {
-	data, err := os.ReadFile(filepath.Join(dir, SavedModelFile))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s is not a SavedModel directory: no %s", dir, SavedModelFile)
-		}
-		return nil, err
-	}
-	sm := &corepb.SavedModel{}
-	if err := proto.Unmarshal(data, sm); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, SavedModelFile), err)
-	}
-	return sm, nil
-}
-
-// FindMetaGraph returns the MetaGraphDef whose tags are exactly tags (in any
-// order), as the loaders choose it.
-func FindMetaGraph(sm *corepb.SavedModel, tags []string) (*corepb.MetaGraphDef, error) {
-	want := append([]string(nil), tags...)
-	sort.Strings(want)
-	var have []string
-	for _, mg := range sm.GetMetaGraphs() {
-		got := append([]string(nil), mg.GetMetaInfoDef().GetTags()...)
-		sort.Strings(got)
-		if fmt.Sprint(got) == fmt.Sprint(want) {
-			return mg, nil
-		}
-		have = append(have, "["+strings.Join(got, ",")+"]")
-	}
-	return nil, fmt.Errorf("no MetaGraphDef with tags [%s]; the SavedModel has %s", strings.Join(want, ","), strings.Join(have, " "))
-}
-
-// TensorSpec is one input or output of a loaded signature.
-type TensorSpec struct {
-	Key   string
-	Name  string // graph tensor, "x:0"
-	DType tf.DataType
-	// Shape has -1 for unknown dimensions; nil when the rank is unknown.
-	Shape  []int64
-	output tf.Output
-}
-
-// Signature is a loaded SignatureDef; Inputs and Outputs are sorted by key.
-type Signature struct {
-	Key        string
-	MethodName string
-	Inputs     []TensorSpec
-	Outputs    []TensorSpec
-}
-
-// Input returns the input with the given key.
-func (s *Signature) Input(key string) (TensorSpec, bool) { return find(s.Inputs, key) }
-
-// Output returns the output with the given key.
-func (s *Signature) Output(key string) (TensorSpec, bool) { return find(s.Outputs, key) }
-
-func find(ts []TensorSpec, key string) (TensorSpec, bool) {
-	for _, t := range ts {
-		if t.Key == key {
-			return t, true
-		}
-	}
-	return TensorSpec{}, false
-}
-
-// Check reports whether a tensor of dtype dt and shape shape can be fed to
-// this input: same dtype, same rank, equal known dimensions.
-func (t TensorSpec) Check(dt tf.DataType, shape []int64) error {
-	if err := compatible(t.DType, t.Shape, dt, shape); err != nil {
-		return fmt.Errorf("input %q: %w", t.Key, err)
-	}
-	return nil
-}
-
-func compatible(wantDT tf.DataType, want []int64, dt tf.DataType, shape []int64) error {
-	if dt != wantDT {
-		return fmt.Errorf("expected dtype %s, got %s", DTypeName(wantDT), DTypeName(dt))
-	}
-	if want == nil {
-		return nil
-	}
-	ok := len(want) == len(shape)
-	for i := 0; ok && i < len(want); i++ {
-		ok = want[i] < 0 || want[i] == shape[i]
-	}
-	if !ok {
-		return fmt.Errorf("expected shape %s, got %s", ShapeString(want), ShapeString(shape))
-	}
-	return nil
-}
-
-// DTypeName is TensorFlow's name of a dtype ("float32", "int64", ...).
-func DTypeName(dt tf.DataType) string {
-	switch dt {
-	case tf.Float:
-		return "float32"
-	case tf.Double:
-		return "float64"
-	case tf.Int32:
-		return "int32"
-	case tf.Int64:
-		return "int64"
-	case tf.String:
-		return "string"
-	case tf.Bool:
-		return "bool"
-	case tf.Half:
-		return "float16"
-	}
-	return strings.ToLower(strings.TrimPrefix(typespb.DataType(dt).String(), "DT_"))
-}
-
-// ShapeString prints a shape as saved_model_cli does: (-1, 37); nil is
-// "unknown rank".
-func ShapeString(s []int64) string {
-	if s == nil {
-		return "unknown rank"
-	}
-	parts := make([]string, len(s))
-	for i, d := range s {
-		parts[i] = strconv.FormatInt(d, 10)
-	}
-	if len(parts) == 1 {
-		return "(" + parts[0] + ")"
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
-}
-
-// Predictor is a SavedModel loaded through TensorFlow's own loader
-// (TF_LoadSessionFromSavedModel, via graft's LoadSavedModel), ready to run
-// its signatures. Run is safe for concurrent use; Close waits for running
-// calls.
-type Predictor struct {
-	Dir        string
-	MetaGraph  *corepb.MetaGraphDef
-	Signatures map[string]*Signature
-	sess       *tf.Session
-	graph      *tf.Graph
-}
-
-// LoadPredictor loads the MetaGraphDef tagged tags (nil: {"serve"}) from dir.
-// A SavedModel whose SaverDef expects variables but whose variables/ files
-// are missing is an error (TensorFlow's loader would carry on with
-// uninitialized variables).
-func LoadPredictor(dir string, tags []string, cfg SessionConfig) (*Predictor, error) {
-	if len(tags) == 0 {
-		tags = []string{ServeTag}
-	}
-	sm, err := ReadSavedModel(dir)
-	if err != nil {
-		return nil, err
-	}
-	mg, err := FindMetaGraph(sm, tags)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
-	}
-	if mg.GetSaverDef() != nil && !CheckpointExists(filepath.Join(dir, filepath.FromSlash(VariablesPrefix))) {
-		return nil, fmt.Errorf("%s: the SavedModel has variables but %s.index or its data file is missing", dir, VariablesPrefix)
-	}
-	conf, err := cfg.Proto()
-	if err != nil {
-		return nil, err
-	}
-	m, err := tf.LoadSavedModel(dir, tags, &tf.SessionOptions{Target: cfg.Target, Config: conf})
-	if err != nil {
-		return nil, fmt.Errorf("loading SavedModel %s: %s", dir, firstLine(err))
-	}
-	p := &Predictor{Dir: dir, MetaGraph: mg, Signatures: map[string]*Signature{}, sess: m.Session, graph: m.Graph}
-	for key, sd := range mg.GetSignatureDef() {
-		sig := &Signature{Key: key, MethodName: sd.GetMethodName()}
-		for _, side := range []struct {
-			infos map[string]*corepb.TensorInfo
-			dst   *[]TensorSpec
-		}{{sd.GetInputs(), &sig.Inputs}, {sd.GetOutputs(), &sig.Outputs}} {
-			for _, k := range sortedKeys(side.infos) {
-				ti := side.infos[k]
-				o, err := lookupTensor(m.Graph, ti.GetName())
-				if err != nil {
-					p.Close()
-					return nil, fmt.Errorf("%s: signature %q %s: %w", dir, key, k, err)
-				}
-				*side.dst = append(*side.dst, TensorSpec{Key: k, Name: ti.GetName(), DType: tf.DataType(ti.GetDtype()),
-					Shape: shapeSlice(ti.GetTensorShape()), output: o})
-			}
-		}
-		p.Signatures[key] = sig
-	}
-	return p, nil
-}
-
-// Signature returns the signature with the given key ("" is
-// serving_default).
-func (p *Predictor) Signature(key string) (*Signature, error) {
-	if key == "" {
-		key = DefaultSignatureKey
-	}
-	s, ok := p.Signatures[key]
-	if !ok {
-		return nil, fmt.Errorf("signature %q not found; the model has %s", key, strings.Join(sortedKeys(p.Signatures), ", "))
-	}
-	return s, nil
-}
-
-// AssetPath returns the path of an asset file of the model, or "" if the
-// MetaGraphDef lists no such asset.
-func (p *Predictor) AssetPath(filename string) string {
-	for _, a := range p.MetaGraph.GetAssetFileDef() {
-		if a.GetFilename() == filename {
-			return filepath.Join(p.Dir, AssetsDir, filename)
-		}
-	}
-	return ""
-}
-
-// Run runs a signature ("" is serving_default). Every input must be given,
-// with the signature's dtype and a compatible shape. outputs selects output
-// keys (none: all). The caller owns the returned tensors: free them with
-// FreeTensors or Tensors.Free. Inputs are not freed.
-func (p *Predictor) Run(signature string, inputs map[string]*tf.Tensor, outputs ...string) (Tensors, error) {
-	sig, err := p.Signature(signature)
-	if err != nil {
-		return nil, err
-	}
-	feeds := make(map[tf.Output]*tf.Tensor, len(inputs))
-	for _, in := range sig.Inputs {
-		t, ok := inputs[in.Key]
-		if !ok || t == nil {
-			return nil, fmt.Errorf("missing input %q (signature %q expects %s)", in.Key, sig.Key, keysOf(sig.Inputs))
-		}
-		if err := in.Check(t.DataType(), t.Shape()); err != nil {
-			return nil, err
-		}
-		feeds[in.output] = t
-	}
-	for k := range inputs {
-		if _, ok := sig.Input(k); !ok {
-			return nil, fmt.Errorf("unknown input %q (signature %q expects %s)", k, sig.Key, keysOf(sig.Inputs))
-		}
-	}
-	want := outputs
-	if len(want) == 0 {
-		for _, o := range sig.Outputs {
-			want = append(want, o.Key)
-		}
-	}
-	fetches := make([]tf.Output, len(want))
-	for i, k := range want {
-		o, ok := sig.Output(k)
-		if !ok {
-			return nil, fmt.Errorf("unknown output %q (signature %q has %s)", k, sig.Key, keysOf(sig.Outputs))
-		}
-		fetches[i] = o.output
-	}
-	out, err := p.sess.Run(feeds, fetches, nil)
-	if err != nil {
-		return nil, fmt.Errorf("running signature %q: %s", sig.Key, firstLine(err))
-	}
-	res := make(Tensors, len(want))
-	for i, k := range want {
-		res[k] = out[i]
-	}
-	return res, nil
-}
-
-func keysOf(ts []TensorSpec) string {
-	ks := make([]string, len(ts))
-	for i, t := range ts {
-		ks[i] = strconv.Quote(t.Key)
-	}
-	return strings.Join(ks, ", ")
-}
-
-// Close waits for running calls and releases the session.
-func (p *Predictor) Close() error {
-	if p.sess == nil {
-		return nil
-	}
-	return p.sess.Close()
-}
-
-// Tensors are named output tensors.
-type Tensors map[string]*tf.Tensor
-
-// Free releases the tensors' C memory.
-func (ts Tensors) Free() {
-	for _, t := range ts {
-		FreeTensors(t)
 	}
 }

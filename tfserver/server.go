@@ -1,4 +1,4 @@
-package tfgraph
+package tfserver
 
 // #cgo LDFLAGS: -ldl
 // #include <stdlib.h>
