@@ -18,6 +18,7 @@ type assembly struct {
 	ts         []int64
 	cls        []int32
 	lab        []int8
+	text       [][]string // per LoadOptions.TextColumns entry
 	classNames []string   // load-wide class code -> name
 	catNames   [][]string // per categorical input: load-wide code -> name
 }
@@ -287,6 +288,9 @@ func (ld *loader) compact(a *assembly) {
 			if ld.hasLab {
 				st.lab[n] = st.lab[s]
 			}
+			for _, t := range st.text {
+				t[n] = t[s]
+			}
 		}
 		n++
 	}
@@ -301,6 +305,9 @@ func (ld *loader) compact(a *assembly) {
 	}
 	if ld.hasLab {
 		a.lab = st.lab[:n]
+	}
+	for _, t := range st.text {
+		a.text = append(a.text, t[:n])
 	}
 }
 
@@ -317,6 +324,9 @@ func (a *assembly) sortByTime() {
 	}
 	if a.lab != nil {
 		a.lab = gather(a.lab, perm)
+	}
+	for k, t := range a.text {
+		a.text[k] = gather(t, perm)
 	}
 }
 
@@ -407,6 +417,12 @@ func (ld *loader) factorizeClasses(a *assembly, f *Frame, rep *LoadReport) {
 	}
 	if ld.hasTS {
 		f.Timestamps = a.ts
+	}
+	if len(a.text) > 0 {
+		f.Text = make(map[string][]string, len(a.text))
+		for k, t := range a.text {
+			f.Text[ld.opts.TextColumns[k]] = t
+		}
 	}
 }
 

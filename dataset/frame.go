@@ -74,6 +74,9 @@ type Frame struct {
 	Timestamps []int64
 	// DroppedColumns are the header columns that do not feed the model.
 	DroppedColumns []string
+	// Text holds the raw text of the LoadOptions.TextColumns columns, one
+	// string per row in row order (keyed by the requested name).
+	Text map[string][]string
 	// Categories maps each categorical input column to its categories, code
 	// order.
 	Categories map[string][]string
@@ -83,6 +86,10 @@ type Frame struct {
 	networkFeatures bool
 	inputs          []SchemaInput
 }
+
+// TextOf returns the kept text of a LoadOptions.TextColumns column, one
+// string per row, or nil when it was not kept.
+func (f *Frame) TextOf(column string) []string { return f.Text[column] }
 
 // Row returns row i of X (a view, not a copy).
 func (f *Frame) Row(i int) []float32 { return f.X[i*f.Features : (i+1)*f.Features] }
@@ -109,6 +116,16 @@ func (f *Frame) Subset(idx []int) *Frame {
 		g.Timestamps = make([]int64, len(idx))
 		for k, i := range idx {
 			g.Timestamps[k] = f.Timestamps[i]
+		}
+	}
+	if f.Text != nil {
+		g.Text = make(map[string][]string, len(f.Text))
+		for name, col := range f.Text {
+			c := make([]string, len(idx))
+			for k, i := range idx {
+				c[k] = col[i]
+			}
+			g.Text[name] = c
 		}
 	}
 	return &g

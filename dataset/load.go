@@ -50,6 +50,11 @@ type LoadOptions struct {
 	// ("BENIGN", "Benign"): LabelCaseKeep (the zero value) keeps them apart
 	// and warns, LabelCaseFold merges them under the first spelling seen.
 	LabelCase LabelCase
+	// TextColumns are columns (any role, dropped ones too) whose raw text is
+	// kept per row in Frame.Text, aligned with the rows through dedupe,
+	// sort, Subset and Range: the IP columns for network features. A name
+	// the header lacks is an error.
+	TextColumns []string
 	// Workers is the number of parsing goroutines; 0 means GOMAXPROCS.
 	Workers int
 	// ChunkBytes is the size of the blocks parsed in parallel; 0 means 4 MiB.
@@ -164,6 +169,7 @@ type loader struct {
 
 	store    slotStore
 	nextSlot int
+	textCol  []int // canonical column of each LoadOptions.TextColumns entry
 
 	workers  int
 	chunk    int

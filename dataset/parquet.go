@@ -244,7 +244,7 @@ func (w *worker) processParquet(j *job) (res *chunkResult) {
 	const batch = 4096
 	cols := make([]*pqColumn, ncols)
 	for c := range cols {
-		if plan.ops[c].role == roleIgnore && !plan.ops[c].dedupe {
+		if plan.ops[c].role == roleIgnore && !plan.ops[c].dedupe && plan.ops[c].text == 0 {
 			continue // never read: its pages are not even decoded
 		}
 		cols[c] = &pqColumn{pages: chunks[c].Pages(), vals: make([]parquet.Value, batch)}

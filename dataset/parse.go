@@ -17,6 +17,7 @@ type worker struct {
 	catMaps  []map[string]int32
 	ts       *tsParser
 	hbuf     []byte
+	strs     map[string]string // interned text cells (LoadOptions.TextColumns)
 }
 
 // startChunk readies the worker's maps for a chunk and returns its empty
@@ -120,6 +121,9 @@ func row[C cells](w *worker, plan *filePlan, c C, slot, where int, res *chunkRes
 	bad := false
 	for j := range plan.ops {
 		op := &plan.ops[j]
+		if op.text > 0 {
+			st.text[op.text-1][slot] = w.intern(c.text(j))
+		}
 		switch op.role {
 		case roleIgnore:
 			if op.dedupe {
@@ -231,6 +235,20 @@ func row[C cells](w *worker, plan *filePlan, c C, slot, where int, res *chunkRes
 }
 
 // hashText puts a text cell's 128-bit hash into the row's dedupe key.
+// intern returns f as a string shared with earlier equal cells of this
+// worker (addresses repeat across many flows).
+func (w *worker) intern(f []byte) string {
+	if w.strs == nil {
+		w.strs = map[string]string{}
+	}
+	if s, ok := w.strs[string(f)]; ok {
+		return s
+	}
+	s := string(f)
+	w.strs[s] = s
+	return s
+}
+
 func (w *worker) hashText(key int32, f []byte) {
 	seeds := &w.ld.seeds
 	binary.LittleEndian.PutUint64(w.hbuf[key:], maphash.Bytes(seeds[1], f))

@@ -36,6 +36,7 @@ type fieldOp struct {
 	out    int32
 	cat    int32
 	key    int32 // offset of the cell in the row's dedupe key
+	text   int32 // 1 + index among LoadOptions.TextColumns; 0 for none
 }
 
 type filePlan struct {
@@ -79,7 +80,8 @@ func (ld *loader) addFile(fi int, name string, header []string, dups []dupName) 
 			continue
 		}
 		assigned[j] = true
-		fp.ops[j] = fieldOp{role: c.role, dedupe: c.dedupe, col: int32(ci), out: int32(c.out), cat: int32(c.cat), key: int32(c.key)}
+		fp.ops[j] = fieldOp{role: c.role, dedupe: c.dedupe, col: int32(ci), out: int32(c.out), cat: int32(c.cat), key: int32(c.key),
+			text: int32(slices.Index(ld.textCol, ci) + 1)}
 	}
 	if len(missing) > 0 {
 		return &Error{Kind: ErrHeader, File: name, Columns: missing,
@@ -192,10 +194,19 @@ func (ld *loader) makePlan(name string, header []string, dups []dupName) error {
 			likeInput[i] = k
 		}
 	}
+	ld.textCol = ld.textCol[:0]
+	for _, tc := range ld.opts.TextColumns {
+		i := m.find(tc)
+		if i < 0 {
+			missing = append(missing, tc)
+		}
+		ld.textCol = append(ld.textCol, i)
+	}
 	if len(missing) > 0 {
 		return &Error{Kind: ErrHeader, File: name, Columns: missing,
 			Msg: fmt.Sprintf("missing required columns %s (profile %s)", quoteList(missing), p.Name)}
 	}
+	ld.store.text = make([][]string, len(ld.textCol))
 	asked := func(list []string, what, as string) (map[int]bool, error) {
 		if list == nil {
 			return nil, nil

@@ -62,6 +62,10 @@ type Profile struct {
 	// NetworkFeatureColumns are graph-measure columns, fed to the model only
 	// with LoadOptions.NetworkFeatures (checked for bad values either way).
 	NetworkFeatureColumns []string `json:"network_feature_columns,omitempty" yaml:"network_feature_columns,omitempty"`
+	// SrcIPColumn and DstIPColumn hold the flow's source and destination
+	// addresses: the nodes of the network-feature graph (netgraph).
+	SrcIPColumn string `json:"src_ip_column,omitempty" yaml:"src_ip_column,omitempty"`
+	DstIPColumn string `json:"dst_ip_column,omitempty" yaml:"dst_ip_column,omitempty"`
 	// CategoricalColumns hold strings to encode; any text, "-" and the empty
 	// cell included, is a category. Every other feature column is numeric.
 	CategoricalColumns []string `json:"categorical_columns,omitempty" yaml:"categorical_columns,omitempty"`
@@ -143,6 +147,8 @@ func builtinProfiles() map[string]*Profile {
 			DropColumns:           slices.Clone(seedDropColumns),
 			WeakColumns:           slices.Clone(cicTonIoTWeak),
 			NetworkFeatureColumns: slices.Clone(networkFeaturesType1),
+			SrcIPColumn:           "Src IP",
+			DstIPColumn:           "Dst IP",
 			DedupeIgnoreColumns:   []string{"Timestamp", "Flow ID"},
 			Aliases:               cicAliasMap(),
 		},
@@ -157,6 +163,8 @@ func builtinProfiles() map[string]*Profile {
 			DropColumns:           slices.Clone(seedDropColumns),
 			WeakColumns:           slices.Clone(cicIDS2017Weak),
 			NetworkFeatureColumns: slices.Clone(networkFeaturesType1),
+			SrcIPColumn:           "Src IP",
+			DstIPColumn:           "Dst IP",
 			DedupeIgnoreColumns:   []string{"Timestamp", "Flow ID"},
 			Aliases:               cicAliasMap(),
 		},
@@ -172,6 +180,8 @@ func builtinProfiles() map[string]*Profile {
 				"Attempted Category"},
 			WeakColumns:           slices.Clone(cicIDS2017Weak),
 			NetworkFeatureColumns: slices.Clone(networkFeaturesType1),
+			SrcIPColumn:           "Src IP",
+			DstIPColumn:           "Dst IP",
 			DedupeIgnoreColumns:   []string{"id", "Timestamp", "Flow ID"},
 			Aliases:               cicAliasMap(),
 		},
@@ -182,6 +192,8 @@ func builtinProfiles() map[string]*Profile {
 			ClassColumn: "type",
 			BenignClass: "normal",
 			DropColumns: []string{"src_ip", "src_port", "dst_ip", "dst_port", "ts"},
+			SrcIPColumn: "src_ip",
+			DstIPColumn: "dst_ip",
 			// http_trans_depth is numeric but holds "-" (not applicable) in
 			// 99.9% of rows; as a number it would drop nearly every row under
 			// the drop policy, so its values are categories here.
@@ -213,6 +225,8 @@ func builtinProfiles() map[string]*Profile {
 			BenignClass: "Benign",
 			DropColumns: []string{"IPV4_SRC_ADDR", "L4_SRC_PORT", "IPV4_DST_ADDR", "L4_DST_PORT",
 				"IPV6_SRC_ADDR", "IPV6_DST_ADDR", "FLOW_START_MILLISECONDS", "FLOW_END_MILLISECONDS"},
+			SrcIPColumn: "IPV4_SRC_ADDR",
+			DstIPColumn: "IPV4_DST_ADDR",
 		},
 	}
 }
@@ -599,4 +613,34 @@ func (m *matcher) same(a, b string) bool {
 		return true
 	}
 	return slices.Contains(m.group[ka], kb)
+}
+
+// NoIPColumnsError says a profile names no source or destination address
+// column, so no network graph can be built from its data.
+type NoIPColumnsError struct {
+	// Profile is the profile's name.
+	Profile string
+	// Missing lists the unset fields: src_ip_column, dst_ip_column.
+	Missing []string
+}
+
+func (e *NoIPColumnsError) Error() string {
+	return fmt.Sprintf("dataset: profile %s names no address column (%s): network features need the source and "+
+		"destination IP columns; set them in a profile file", e.Profile, strings.Join(e.Missing, ", "))
+}
+
+// IPColumns returns the profile's source and destination address columns,
+// or a *NoIPColumnsError naming the unset ones.
+func (p *Profile) IPColumns() (src, dst string, err error) {
+	var missing []string
+	if p.SrcIPColumn == "" {
+		missing = append(missing, "src_ip_column")
+	}
+	if p.DstIPColumn == "" {
+		missing = append(missing, "dst_ip_column")
+	}
+	if missing != nil {
+		return "", "", &NoIPColumnsError{Profile: p.Name, Missing: missing}
+	}
+	return p.SrcIPColumn, p.DstIPColumn, nil
 }

@@ -46,6 +46,7 @@ type slotStore struct {
 	cls    []int32
 	lab    []int8
 	hash   [][2]uint64
+	text   [][]string // per LoadOptions.TextColumns entry
 }
 
 const (
@@ -84,6 +85,11 @@ func (s *slotStore) grow(n int, withTS, withCls, withLab, withHash bool) {
 		v := make([][2]uint64, n)
 		copy(v, s.hash)
 		s.hash = v
+	}
+	for k := range s.text {
+		v := make([]string, n)
+		copy(v, s.text[k])
+		s.text[k] = v
 	}
 }
 

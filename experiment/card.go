@@ -21,7 +21,11 @@ func (p *pair) card(checkpoint string) *modelcard.Card {
 		mm.Spec = &s
 		mm.Model, mm.Features, mm.Classes, mm.Binary, mm.SeqLen = s.Name, s.Features, s.Classes, s.Binary, s.Window
 	}
-	c := modelcard.New(mm, p.frame.Schema(), p.scaler)
+	schema := p.frame.Schema()
+	if p.sched != nil && p.sched.nf != nil {
+		schema = computedSchema(schema, p.sched.nf.names)
+	}
+	c := modelcard.New(mm, schema, p.scaler)
 	c.Name, c.Dataset, c.Fold, c.TfnidsVersion = p.name, p.cfg.Name, p.fold, Version
 	c.Checkpoint = checkpoint
 	return c

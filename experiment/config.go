@@ -57,9 +57,12 @@ type Config struct {
 	LSTML1 *float64
 
 	NetworkFeatures bool
-	SortTimestamp   bool
-	Dedupe          bool
-	BadValues       string // "drop", "zero" or "error"
+	// Graph, with NetworkFeatures, computes the network features when the
+	// data lacks them (nil: only columns already in the CSV are used).
+	Graph         *GraphConfig
+	SortTimestamp bool
+	Dedupe        bool
+	BadValues     string // "drop", "zero" or "error"
 	// Drop and Features are dataset.LoadOptions.Drop and Features: columns
 	// to leave out, or the only input columns.
 	Drop, Features []string

@@ -57,9 +57,21 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	if err != nil {
 		return nil, &DataError{err}
 	}
+	computeNF, err := wantsComputed(cfg, prof)
+	if err != nil {
+		return nil, &DataError{err}
+	}
+	var srcCol, dstCol string
+	var textCols []string
+	if computeNF {
+		if srcCol, dstCol, err = prof.IPColumns(); err != nil {
+			return nil, &DataError{err}
+		}
+		textCols = []string{srcCol, dstCol}
+	}
 	frame, rep, err := dataset.Load(cfg.Data, dataset.LoadOptions{
 		Profile: prof, BadValues: policy, Dedupe: cfg.Dedupe, SortByTimestamp: cfg.SortTimestamp,
-		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures,
+		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures, TextColumns: textCols,
 		Drop: cfg.Drop, Features: cfg.Features, LabelCase: labelCase,
 	})
 	if err != nil {
@@ -85,6 +97,13 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	}
 	if numClasses < 2 {
 		return nil, &DataError{fmt.Errorf("the data has a single class (%v); nothing to learn", frame.ClassNames)}
+	}
+	var nf *netFeatures
+	if computeNF {
+		// before the folds: MinMax scaling sees these columns like any other
+		if nf, err = newNetFeatures(ctx, *cfg.Graph, frame, srcCol, dstCol); err != nil {
+			return nil, err
+		}
 	}
 
 	devices, err := tfgraph.ListDevices()
@@ -143,6 +162,10 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	}
 	res.WithNetworkFeatures = cfg.NetworkFeatures
 	res.NetworkFeatures = prof.NetworkFeatureColumns
+	if nf != nil {
+		res.NetworkFeatures = nf.names
+		res.NetworkGraph = nf.record()
+	}
 	res.DatasetName = cfg.Name
 	res.InputDim = frame.Features
 	res.DroppedColumns = frame.DroppedColumns
@@ -193,7 +216,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		if warning := res.AddSplit(foldNo, trainSup, testSup); warning != "" {
 			obs.Warn(warning)
 		}
-		prep[k] = &foldData{fold: fold, frame: frame}
+		prep[k] = &foldData{fold: fold, frame: frame, nf: nf, ctx: ctx}
 		for i, kind := range kinds {
 			mc := mcs[i]
 			mc.Seed = cfg.Seed + int64(foldNo)
@@ -204,7 +227,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		}
 	}
 	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, warnings: rec, out: out, weightsRoot: weightsRoot,
-		frame: frame, profile: prof, numClasses: numClasses}
+		frame: frame, profile: prof, numClasses: numClasses, nf: nf}
 	if err := sched.run(ctx, jobs, slots); err != nil {
 		return out, err
 	}
@@ -221,6 +244,9 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		if err != nil {
 			return out, err
 		}
+	}
+	if nf != nil {
+		res.NetworkGraph = nf.record()
 	}
 	res.Finish(time.Now())
 	rec.flush(res)

@@ -45,16 +45,24 @@ type foldData struct {
 	frame       *dataset.Frame
 	train, test *dataset.Frame
 	scaler      *dataset.MinMaxScaler
+	nf          *netFeatures    // fold-scope network features, or nil
+	ctx         context.Context // for the network features
+	err         error
 }
 
-func (f *foldData) get() (*dataset.Frame, *dataset.Frame, *dataset.MinMaxScaler) {
+func (f *foldData) get() (*dataset.Frame, *dataset.Frame, *dataset.MinMaxScaler, error) {
 	f.once.Do(func() {
 		f.train, f.test = f.frame.Subset(f.fold.Train), f.frame.Subset(f.fold.Test)
+		// fold-scope network features: the training rows' graph, before
+		// the scaler is fitted
+		if f.err = f.nf.perFold(f.ctx, f.train, f.test); f.err != nil {
+			return
+		}
 		f.scaler = dataset.FitMinMax(f.train.X, f.train.Rows, f.train.Features)
 		f.scaler.Transform(f.train.X, f.train.Rows)
 		f.scaler.Transform(f.test.X, f.test.Rows)
 	})
-	return f.train, f.test, f.scaler
+	return f.train, f.test, f.scaler, f.err
 }
 
 // scheduler runs jobs on slots and owns the run's shared state: the
@@ -71,6 +79,7 @@ type scheduler struct {
 	frame       *dataset.Frame
 	profile     *dataset.Profile
 	numClasses  int
+	nf          *netFeatures // computed network features, or nil
 }
 
 // lockedObserver serializes observer calls from several slots and drops
@@ -228,7 +237,10 @@ func (s *scheduler) run(ctx context.Context, jobs []*job, slots []Slot) error {
 
 // runJob trains one pair on slot and records its evaluation.
 func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer) error {
-	train, test, scaler := j.data.get()
+	train, test, scaler, err := j.data.get()
+	if err != nil {
+		return err
+	}
 	mc := j.mc
 	mc.Device = slot.Device
 	name := mc.Name()

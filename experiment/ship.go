@@ -104,8 +104,13 @@ func trainFinal(ctx context.Context, cfg Config, s *scheduler, slot Slot) ([]str
 	for i := range all {
 		all[i] = i
 	}
-	fd := &foldData{fold: crossval.Fold{Train: all}, frame: s.frame}
-	train, _, scaler := fd.get()
+	// fold-scope network features: the final model's training rows are all
+	// rows, so its graph is the graph of all of them
+	fd := &foldData{fold: crossval.Fold{Train: all}, frame: s.frame, nf: s.nf, ctx: ctx}
+	train, _, scaler, err := fd.get()
+	if err != nil {
+		return nil, err
+	}
 	var trainEx builders.Examples = dataset.NewRows(train.X, train.Rows, train.Features, train.Labels)
 	var out []string
 	kinds, mcs := cfg.modelConfigs(s.frame.Features, s.numClasses)

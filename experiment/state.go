@@ -114,9 +114,10 @@ func configKey(c Config) string {
 		Drop, Features                        []string      `json:",omitempty"`
 		LabelCase                             string        `json:",omitempty"`
 		Specs                                 []*spec.Model `json:",omitempty"`
+		Graph                                 *graphKey     `json:",omitempty"`
 	}{c.Data, c.Profile, c.Name, c.CV, c.BadValues, c.Models, c.Splits, c.Epochs, c.BatchSize, c.Patience,
 		c.SeqLen, c.TestSplit, c.Binary, c.NetworkFeatures, c.SortTimestamp, c.Dedupe, c.RestoreBest, c.ShuffleWindows, c.LSTML1, c.Seed,
-		strings.TrimPrefix(c.Monitor, "loss"), c.BNRecalibrate, c.Drop, c.Features, c.LabelCase, c.Specs}
+		strings.TrimPrefix(c.Monitor, "loss"), c.BNRecalibrate, c.Drop, c.Features, c.LabelCase, c.Specs, newGraphKey(c.Graph)}
 	b, _ := json.Marshal(k)
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:8])

@@ -37,10 +37,13 @@ type Results struct {
 	CrossValidationSplitsNum int
 	WithNetworkFeatures      bool
 	NetworkFeatures          []string
-	DatasetName              string
-	InputDim                 int
-	DroppedColumns           []string
-	NumDroppedColumns        int
+	// NetworkGraph says how computed network features were made (nil when
+	// they came from the CSV or were off).
+	NetworkGraph      *NetworkGraph
+	DatasetName       string
+	InputDim          int
+	DroppedColumns    []string
+	NumDroppedColumns int
 	// Models maps a model name (e.g. "cnn mc  cnn-64-64") to its results.
 	Models map[string]*ModelResults
 	// ModelOrder lists the model names in the order they appear in the
@@ -218,6 +221,23 @@ type SplitInfo struct {
 }
 
 // resultsJSON is the file layout of Results.
+// NetworkGraph records how tfnids computed network features (netgraph):
+// over which rows the graph was built and with what.
+type NetworkGraph struct {
+	// Scope is "dataset" (one graph over all rows, the study's way) or
+	// "fold" (each fold's training rows only).
+	Scope string `json:"scope"`
+	// Measures are the netgraph measure names.
+	Measures []string `json:"measures"`
+	// Communities is "infomap" or "louvain".
+	Communities string `json:"communities"`
+	// Betweenness is "exact" or "approx".
+	Betweenness string `json:"betweenness"`
+	// UnknownRows counts, over the graphs built, rows whose source or
+	// destination was not a node (their columns are -1).
+	UnknownRows int `json:"unknown_rows"`
+}
+
 type resultsJSON struct {
 	Configuration            string                 `json:"configuration"`
 	MultiClass               bool                   `json:"multi_class"`
@@ -227,6 +247,7 @@ type resultsJSON struct {
 	CrossValidationSplitsNum int                    `json:"cross_validation_splits_num"`
 	WithNetworkFeatures      bool                   `json:"with_network_features"`
 	NetworkFeatures          []string               `json:"network_features"`
+	NetworkGraph             *NetworkGraph          `json:"network_graph,omitempty"`
 	DatasetName              string                 `json:"dataset_name"`
 	InputDim                 int                    `json:"input_dim"`
 	DroppedColumns           []string               `json:"dropped_columns"`
@@ -273,6 +294,7 @@ func (r Results) MarshalJSON() ([]byte, error) {
 		CrossValidationSplitsNum: r.CrossValidationSplitsNum,
 		WithNetworkFeatures:      r.WithNetworkFeatures,
 		NetworkFeatures:          nonNil(r.NetworkFeatures),
+		NetworkGraph:             r.NetworkGraph,
 		DatasetName:              r.DatasetName,
 		InputDim:                 r.InputDim,
 		DroppedColumns:           nonNil(r.DroppedColumns),
@@ -322,6 +344,7 @@ func (r *Results) UnmarshalJSON(b []byte) error {
 		CrossValidationSplitsNum: j.CrossValidationSplitsNum,
 		WithNetworkFeatures:      j.WithNetworkFeatures,
 		NetworkFeatures:          j.NetworkFeatures,
+		NetworkGraph:             j.NetworkGraph,
 		DatasetName:              j.DatasetName,
 		InputDim:                 j.InputDim,
 		DroppedColumns:           j.DroppedColumns,

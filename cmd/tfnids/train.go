@@ -13,6 +13,7 @@ import (
 	"github.com/tfnids/tfnids/cluster"
 	"github.com/tfnids/tfnids/dataset"
 	"github.com/tfnids/tfnids/experiment"
+	"github.com/tfnids/tfnids/netgraph"
 	"github.com/tfnids/tfnids/spec"
 )
 
@@ -71,7 +72,11 @@ Example (the seed run on a CIC-ToN-IoT CSV):
 			&cli.Float64Flag{Name: "lstm-l1", Value: 0.01, Usage: "l1 penalty rate on the LSTM's kernels and biases; the seed's 0.01 drives every LSTM weight to zero (in Keras too), 0 turns it off"},
 			&cli.BoolFlag{Name: "multi-class", Value: true, Usage: "classify the attack class (the seed's mode)"},
 			&cli.BoolFlag{Name: "binary", Usage: "classify benign vs attack (overrides --multi-class)"},
-			&cli.BoolFlag{Name: "network-features", Usage: "keep the profile's graph-centrality columns (src_/dst_ measures)"},
+			&cli.BoolFlag{Name: "network-features", Usage: "use the profile's graph-centrality columns (src_/dst_ measures): kept when the CSV has them, computed from the IP graph when it has none"},
+			&cli.StringFlag{Name: "graph-scope", Value: "dataset", Usage: "computed network features: dataset (one graph over all rows, the study's way) or fold (each fold's training rows only; leak-free)"},
+			&cli.StringFlag{Name: "measures", Value: "type1", Usage: "computed network features: comma-separated measures, type1 or type2 (docs/graph.md)"},
+			&cli.StringFlag{Name: "communities", Value: "infomap", Usage: "computed network features: infomap or louvain"},
+			&cli.StringFlag{Name: "betweenness", Value: "exact", Usage: "computed network features: exact or approx (ε 0.01, δ 0.1)"},
 			&cli.BoolFlag{Name: "sort-timestamp", Value: d.SortTimestamp, Usage: "stable-sort rows by the profile's timestamp before anything else"},
 			&cli.BoolFlag{Name: "dedupe", Usage: "drop duplicate rows (ignoring timestamp and flow id) before sorting, as the seed's preprocessing did"},
 			&cli.StringFlag{Name: "bad-values", Value: d.BadValues, Usage: "rows with Infinity/NaN/empty/non-numeric cells: drop, zero, or error"},
@@ -129,6 +134,13 @@ func trainAction(c *cli.Context) error {
 	}
 	cfg.Binary = c.Bool("binary") || !c.Bool("multi-class")
 	cfg.NetworkFeatures = c.Bool("network-features")
+	if cfg.NetworkFeatures {
+		gc, err := trainGraphConfig(c)
+		if err != nil {
+			return err
+		}
+		cfg.Graph = gc
+	}
 	cfg.SortTimestamp = c.Bool("sort-timestamp")
 	cfg.Dedupe = c.Bool("dedupe")
 	cfg.BadValues = c.String("bad-values")
@@ -204,4 +216,28 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// trainGraphConfig reads the flags of computed network features.
+func trainGraphConfig(c *cli.Context) (*experiment.GraphConfig, error) {
+	scope := c.String("graph-scope")
+	if scope != "dataset" && scope != "fold" {
+		return nil, usageErr("--graph-scope %q: want dataset or fold", scope)
+	}
+	ms, err := netgraph.ParseMeasures(c.String("measures"))
+	if err != nil {
+		return nil, usageErr("--measures: %v", err)
+	}
+	o := netgraph.Options{Measures: ms, Communities: c.String("communities"), Seed: uint64(c.Int64("seed"))}
+	if o.Communities != "infomap" && o.Communities != "louvain" {
+		return nil, usageErr("--communities %q: want infomap or louvain", o.Communities)
+	}
+	switch c.String("betweenness") {
+	case "exact":
+	case "approx":
+		o.ApproxBetweenness = true
+	default:
+		return nil, usageErr("--betweenness %q: want exact or approx", c.String("betweenness"))
+	}
+	return &experiment.GraphConfig{Scope: scope, Options: o}, nil
 }
