@@ -128,7 +128,7 @@ func Export(opts ExportOptions) error {
 			return fmt.Errorf("export: the model (%s) does not match its card (%s)", opts.Model.Config.Name(), cfg.Name())
 		}
 	}
-	spec, err := inf.Builder.AddServingHead(tfgraph.ServingHead{
+	spec, err := AddHead(inf.Builder, Head{
 		Input: inf.X, Probabilities: inf.Probs,
 		Scale: opts.Card.Scaler.Scale, Min: opts.Card.Scaler.Min,
 	})

@@ -72,13 +72,13 @@ func PredictExamples(ctx context.Context, p *tfgraph.Predictor, x []float32, row
 		if err != nil {
 			return nil, err
 		}
-		probs, err := tfgraph.Float32s(out[tfgraph.ProbabilitiesKey])
+		probs, err := tfgraph.Float32s(out[ProbabilitiesKey])
 		if err == nil {
 			var cls []int64
-			cls, err = tfgraph.Int64s(out[tfgraph.ClassesKey])
+			cls, err = tfgraph.Int64s(out[ClassesKey])
 			res.Classes = append(res.Classes, cls...)
 		}
-		if s := out[tfgraph.ProbabilitiesKey].Shape(); len(s) == 2 {
+		if s := out[ProbabilitiesKey].Shape(); len(s) == 2 {
 			res.Width = int(s[1])
 		}
 		out.Free()

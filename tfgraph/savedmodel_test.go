@@ -92,7 +92,7 @@ func inProcess(t *testing.T, sess *tf.Session, x, probs tf.Output, rows []float3
 func tinySpec(t *testing.T, m *tinyModel) SavedModelSpec {
 	t.Helper()
 	scale, min := minmax4()
-	spec, err := m.b.AddServingHead(ServingHead{Input: m.x, Probabilities: m.probs, Scale: scale, Min: min})
+	spec, err := testHead(m.b, m.x, m.probs, scale, min)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,36 +391,10 @@ func TestSavedModelRejectsMismatchedCheckpoint(t *testing.T) {
 	}
 }
 
-func TestSavedModelNaNRowsGetClassMinusOne(t *testing.T) {
-	m, sess, _ := trainedTiny(t)
-	spec := tinySpec(t, m)
-	spec.SaveVariables = func(prefix string) error { return m.saver.Save(sess, prefix) }
-	dir := filepath.Join(t.TempDir(), "1")
-	if err := m.b.WriteSavedModel(dir, spec); err != nil {
-		t.Fatal(err)
-	}
-	p, err := LoadPredictor(dir, nil, SessionConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	nan, inf := float32(math.NaN()), float32(math.Inf(1))
-	rows := []float32{1, 2, 3, 0, nan, 1, 1, 1, 1, -inf, 1, 1}
-	probs, classes := runPredictor(t, p, rows, 3, 4)
-	if fmt.Sprint(classes[1:]) != "[-1 -1]" || classes[0] < 0 {
-		t.Errorf("classes %v: want a class for the finite row and -1 for the NaN and -Inf rows", classes)
-	}
-	for i, v := range probs {
-		if math.IsNaN(float64(v)) != (i >= 3) {
-			t.Errorf("probabilities %v: want NaN exactly for the non-finite rows", probs)
-			break
-		}
-	}
-}
-
 // TestSavedModelBinaryAndRecurrentHeads covers a sigmoid [-1, 1] output (the
 // head turns it into [1-p, p] and thresholds at 0.5) and a [-1, L, F] input
-// (the scaling broadcasts over the feature axis).
+// (the scaling broadcasts over the feature axis); serving's
+// TestHeadNaNAndBinary checks the same of the real head.
 func TestSavedModelBinaryAndRecurrentHeads(t *testing.T) {
 	build := func(seed int64, device string) (*Builder, tf.Output, tf.Output) {
 		b := NewBuilder(BuilderOptions{Seed: seed, Device: device})
@@ -451,7 +425,7 @@ func TestSavedModelBinaryAndRecurrentHeads(t *testing.T) {
 	// the export must not keep the pins.
 	b, x, sig := build(6, "/device:CPU:0")
 	scale, min := minmax4()
-	spec, err := b.AddServingHead(ServingHead{Input: x, Probabilities: sig, Scale: scale, Min: min})
+	spec, err := testHead(b, x, sig, scale, min)
 	if err != nil {
 		t.Fatal(err)
 	}

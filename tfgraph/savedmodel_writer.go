@@ -84,7 +84,7 @@ type SavedModelSpec struct {
 	// TensorFlow Serving's tf_serving_warmup_requests.
 	ExtraAssets []Asset
 	// Replace rewires the exported graph: every op reading a key tensor reads
-	// the value tensor instead. AddServingHead uses it to put the scaling in
+	// the value tensor instead. serving.AddHead uses it to put the scaling in
 	// front of a model whose input placeholder already exists.
 	Replace map[tf.Output]tf.Output
 	// Rename renames nodes of the exported graph (old name -> new name) after

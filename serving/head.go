@@ -1,4 +1,4 @@
-package tfgraph
+package serving
 
 import (
 	"errors"
@@ -7,14 +7,14 @@ import (
 
 	tf "github.com/wamuir/graft/tensorflow"
 	"github.com/wamuir/graft/tensorflow/op"
+
+	"github.com/tfnids/tfnids/tfgraph"
 )
 
-// --- Serving head -----------------------------------------------------------
-
-// ServingHead describes the ops AddServingHead puts around an inference
+// Head describes the ops AddHead puts around an inference
 // graph so that clients send raw features and get class probabilities and
 // class indices back.
-type ServingHead struct {
+type Head struct {
 	// Input is the model's input placeholder, which expects scaled features:
 	// float32 [-1, F] or [-1, L, F].
 	Input tf.Output
@@ -29,49 +29,51 @@ type ServingHead struct {
 	InputKey string
 }
 
-// ServingHead output keys.
+// Output keys of the serving head's signature.
 const (
 	ProbabilitiesKey = "probabilities"
 	ClassesKey       = "classes"
 )
 
-// AddServingHead adds a raw-feature input placeholder (same shape as
+// AddHead adds to b a raw-feature input placeholder (same shape as
 // h.Input), the MinMax scaling as ops, and the outputs "probabilities"
 // (float32 [-1, C]; a binary sigmoid p becomes [1-p, p]) and "classes"
 // (int64 [-1]: the arg-max, p > 0.5 for binary). A row with a NaN or
 // infinite feature, or whose probabilities come out NaN, gets NaN
 // probabilities and class -1 ("cannot classify") rather than whatever the
 // ops make of NaN. It returns a
-// SavedModelSpec with the serving_default signature, the Replace that feeds
+// tfgraph.SavedModelSpec with the serving_default signature, the Replace that feeds
 // the scaled features to the model, and renames giving the tensors the
 // names "x:0", "probabilities:0" and "classes:0" in the export (a model node
 // already called so becomes "model/<name>"). Add assets
-// and a variable source, then call WriteSavedModel.
-func (b *Builder) AddServingHead(h ServingHead) (SavedModelSpec, error) {
+// and a variable source, then call b.WriteSavedModel. It lives here, not
+// in tfgraph, because it is what a served export looks like, not how graphs
+// are built.
+func AddHead(b *tfgraph.Builder, h Head) (tfgraph.SavedModelSpec, error) {
 	if err := b.Err(); err != nil {
-		return SavedModelSpec{}, err
+		return tfgraph.SavedModelSpec{}, err
 	}
 	if h.Input.Op == nil || h.Probabilities.Op == nil {
-		return SavedModelSpec{}, errors.New("serving head: Input and Probabilities are required")
+		return tfgraph.SavedModelSpec{}, errors.New("serving head: Input and Probabilities are required")
 	}
 	if h.Input.DataType() != tf.Float || h.Probabilities.DataType() != tf.Float {
-		return SavedModelSpec{}, fmt.Errorf("serving head: input and probabilities must be float32 (got %v and %v)",
+		return tfgraph.SavedModelSpec{}, fmt.Errorf("serving head: input and probabilities must be float32 (got %v and %v)",
 			h.Input.DataType(), h.Probabilities.DataType())
 	}
 	inShape, err := h.Input.Shape().ToSlice()
 	if err != nil || len(inShape) < 2 || inShape[len(inShape)-1] <= 0 {
-		return SavedModelSpec{}, fmt.Errorf("serving head: input shape %v: want [-1, F] or [-1, L, F] with F known", h.Input.Shape())
+		return tfgraph.SavedModelSpec{}, fmt.Errorf("serving head: input shape %v: want [-1, F] or [-1, L, F] with F known", h.Input.Shape())
 	}
 	nf := int(inShape[len(inShape)-1])
 	if h.Scale != nil || h.Min != nil {
 		if len(h.Scale) != nf || len(h.Min) != nf {
-			return SavedModelSpec{}, fmt.Errorf("serving head: the model has %d features, the scaler %d scales and %d mins",
+			return tfgraph.SavedModelSpec{}, fmt.Errorf("serving head: the model has %d features, the scaler %d scales and %d mins",
 				nf, len(h.Scale), len(h.Min))
 		}
 	}
 	pShape, err := h.Probabilities.Shape().ToSlice()
 	if err != nil || len(pShape) != 2 {
-		return SavedModelSpec{}, fmt.Errorf("serving head: probabilities shape %v: want [-1, C]", h.Probabilities.Shape())
+		return tfgraph.SavedModelSpec{}, fmt.Errorf("serving head: probabilities shape %v: want [-1, C]", h.Probabilities.Shape())
 	}
 	key := h.InputKey
 	if key == "" {
@@ -82,7 +84,7 @@ func (b *Builder) AddServingHead(h ServingHead) (SavedModelSpec, error) {
 	rawOp := s.AddOperation(tf.OpSpec{Type: "Placeholder", Name: "x",
 		Attrs: map[string]any{"dtype": tf.Float, "shape": tf.MakeShape(inShape...)}})
 	if rawOp == nil {
-		return SavedModelSpec{}, b.Err()
+		return tfgraph.SavedModelSpec{}, b.Err()
 	}
 	raw := rawOp.Output(0)
 	scaled := raw
@@ -123,19 +125,19 @@ func (b *Builder) AddServingHead(h ServingHead) (SavedModelSpec, error) {
 	sel := c.AddOperation(tf.OpSpec{Type: "SelectV2", Name: "minus_one_class",
 		Input: []tf.Input{bad, op.Const(c.SubScope("minus_one"), int64(-1)), cls}})
 	if probsSel == nil || sel == nil {
-		return SavedModelSpec{}, b.Err()
+		return tfgraph.SavedModelSpec{}, b.Err()
 	}
 	probs = probsSel.Output(0)
 	probsOp := s.AddOperation(tf.OpSpec{Type: "Identity", Name: ProbabilitiesKey, Input: []tf.Input{probs}})
 	if probsOp == nil {
-		return SavedModelSpec{}, b.Err()
+		return tfgraph.SavedModelSpec{}, b.Err()
 	}
 	clsOp := s.AddOperation(tf.OpSpec{Type: "Identity", Name: ClassesKey, Input: []tf.Input{sel.Output(0)}})
 	if clsOp == nil {
-		return SavedModelSpec{}, b.Err()
+		return tfgraph.SavedModelSpec{}, b.Err()
 	}
 	if err := b.Err(); err != nil {
-		return SavedModelSpec{}, err
+		return tfgraph.SavedModelSpec{}, err
 	}
 	rename := map[string]string{rawOp.Name(): key, probsOp.Name(): ProbabilitiesKey, clsOp.Name(): ClassesKey}
 	for _, name := range []string{key, ProbabilitiesKey, ClassesKey} {
@@ -143,11 +145,11 @@ func (b *Builder) AddServingHead(h ServingHead) (SavedModelSpec, error) {
 			rename[name] = "model/" + name
 		}
 	}
-	spec := SavedModelSpec{
-		Signatures: map[string]SignatureSpec{DefaultSignatureKey: {
+	spec := tfgraph.SavedModelSpec{
+		Signatures: map[string]tfgraph.SignatureSpec{tfgraph.DefaultSignatureKey: {
 			Inputs:     map[string]tf.Output{key: raw},
 			Outputs:    map[string]tf.Output{ProbabilitiesKey: probsOp.Output(0), ClassesKey: clsOp.Output(0)},
-			MethodName: PredictMethodName,
+			MethodName: tfgraph.PredictMethodName,
 		}},
 		Replace: map[tf.Output]tf.Output{h.Input: scaled},
 		Rename:  rename,
