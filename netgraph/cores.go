@@ -47,27 +47,7 @@ func peel(a adjacency) []int32 {
 		deg[u] = a.degree(int32(u))
 		maxd = max(maxd, deg[u])
 	}
-	bin := make([]int32, maxd+2)
-	for _, d := range deg {
-		bin[d]++
-	}
-	start := int32(0)
-	for d := range bin {
-		c := bin[d]
-		bin[d] = start
-		start += c
-	}
-	pos := make([]int32, n)
-	vert := make([]int32, n)
-	for u := range n {
-		pos[u] = bin[deg[u]]
-		vert[pos[u]] = int32(u)
-		bin[deg[u]]++
-	}
-	for d := len(bin) - 1; d > 0; d-- {
-		bin[d] = bin[d-1]
-	}
-	bin[0] = 0
+	bin, pos, vert := bucketOrder(deg, maxd)
 	for i := range n {
 		v := vert[i]
 		for _, u := range a.nbrs(v) {
@@ -152,27 +132,7 @@ func (g *Graph) trussNumbers() []int32 {
 		maxs = max(maxs, sup[e])
 	}
 	// bucket order by support, as in core peeling
-	bin := make([]int32, maxs+2)
-	for _, s := range sup {
-		bin[s]++
-	}
-	start := int32(0)
-	for d := range bin {
-		c := bin[d]
-		bin[d] = start
-		start += c
-	}
-	pos := make([]int32, m)
-	order := make([]int32, m)
-	for e := range m {
-		pos[e] = bin[sup[e]]
-		order[pos[e]] = int32(e)
-		bin[sup[e]]++
-	}
-	for d := len(bin) - 1; d > 0; d-- {
-		bin[d] = bin[d-1]
-	}
-	bin[0] = 0
+	bin, pos, order := bucketOrder(sup, maxs)
 	dec := func(f, floor int32) {
 		if sup[f] <= floor {
 			return
@@ -205,4 +165,33 @@ func (g *Graph) trussNumbers() []int32 {
 		node[ev[e]] = max(node[ev[e]], truss[e])
 	}
 	return node
+}
+
+// bucketOrder sorts the items 0..len(key)-1 by key in linear time, as
+// Batagelj–Zaversnik's peeling needs: order lists the items by key, pos[i]
+// is item i's place in order, and bin[k] is where the items of key k start
+// (the peeling loops move items between adjacent buckets through bin).
+func bucketOrder(key []int32, maxKey int32) (bin, pos, order []int32) {
+	bin = make([]int32, maxKey+2)
+	for _, k := range key {
+		bin[k]++
+	}
+	start := int32(0)
+	for k := range bin {
+		c := bin[k]
+		bin[k] = start
+		start += c
+	}
+	pos = make([]int32, len(key))
+	order = make([]int32, len(key))
+	for i, k := range key {
+		pos[i] = bin[k]
+		order[pos[i]] = int32(i)
+		bin[k]++
+	}
+	for k := len(bin) - 1; k > 0; k-- {
+		bin[k] = bin[k-1]
+	}
+	bin[0] = 0
+	return bin, pos, order
 }

@@ -4,40 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
+
+	"github.com/tfnids/tfnids/internal/jsonfloat"
 )
 
 // Float is a float64 that encodes NaN and ±Inf as JSON null and decodes null
 // as NaN, so that results files are strict JSON (the seed writes bare NaN
-// tokens, which strict parsers reject). Finite values encode exactly as
-// encoding/json encodes a float64: the shortest text that reads back to the
-// same number.
-type Float float64
-
-// MarshalJSON implements json.Marshaler.
-func (f Float) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *Float) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*f = Float(math.NaN())
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*f = Float(v)
-	return nil
-}
+// tokens, which strict parsers reject); the one definition, shared with the
+// epoch record, is jsonfloat.Float.
+type Float = jsonfloat.Float
 
 // ByLabel holds one value per label code (or, in the seed's own files, per
 // confusion-matrix index). It encodes as a JSON object keyed "0", "1", … in

@@ -2,7 +2,8 @@ package spec
 
 import (
 	"encoding/json"
-	"math"
+
+	"github.com/tfnids/tfnids/internal/jsonfloat"
 )
 
 // EpochStats is the record of one training epoch, as Keras' epoch logs:
@@ -23,45 +24,21 @@ type EpochStats struct {
 	ValLoss, ValAccuracy float64
 }
 
-// nullable is a float64 whose non-finite values encode as null.
-type nullable float64
-
-func (f nullable) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
-}
-
-func (f *nullable) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*f = nullable(math.NaN())
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*f = nullable(v)
-	return nil
-}
-
 type epochJSON struct {
-	Epoch            int       `json:"epoch"`
-	Loss             nullable  `json:"loss"`
-	Accuracy         nullable  `json:"accuracy"`
-	Seconds          nullable  `json:"seconds"`
-	SamplesPerSecond nullable  `json:"samples_per_second"`
-	ValLoss          *nullable `json:"val_loss,omitempty"`
-	ValAccuracy      *nullable `json:"val_accuracy,omitempty"`
+	Epoch            int              `json:"epoch"`
+	Loss             jsonfloat.Float  `json:"loss"`
+	Accuracy         jsonfloat.Float  `json:"accuracy"`
+	Seconds          jsonfloat.Float  `json:"seconds"`
+	SamplesPerSecond jsonfloat.Float  `json:"samples_per_second"`
+	ValLoss          *jsonfloat.Float `json:"val_loss,omitempty"`
+	ValAccuracy      *jsonfloat.Float `json:"val_accuracy,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler.
 func (s EpochStats) MarshalJSON() ([]byte, error) {
-	j := epochJSON{Epoch: s.Epoch, Loss: nullable(s.Loss), Accuracy: nullable(s.Accuracy), Seconds: nullable(s.Seconds), SamplesPerSecond: nullable(s.SamplesPerSecond)}
+	j := epochJSON{Epoch: s.Epoch, Loss: jsonfloat.Float(s.Loss), Accuracy: jsonfloat.Float(s.Accuracy), Seconds: jsonfloat.Float(s.Seconds), SamplesPerSecond: jsonfloat.Float(s.SamplesPerSecond)}
 	if s.Validated {
-		vl, va := nullable(s.ValLoss), nullable(s.ValAccuracy)
+		vl, va := jsonfloat.Float(s.ValLoss), jsonfloat.Float(s.ValAccuracy)
 		j.ValLoss, j.ValAccuracy = &vl, &va
 	}
 	return json.Marshal(j)

@@ -51,11 +51,11 @@ var serverMu sync.Mutex
 // server opens its listening socket here; it serves requests after Start.
 func NewServer(def *corepb.ServerDef, opts ServerOptions) (*Server, error) {
 	if def == nil {
-		return nil, errors.New("tfgraph: server: no ServerDef")
+		return nil, errors.New("tfserver: server: no ServerDef")
 	}
 	b, err := proto.Marshal(def)
 	if err != nil {
-		return nil, fmt.Errorf("tfgraph: server: %w", err)
+		return nil, fmt.Errorf("tfserver: server: %w", err)
 	}
 	return NewServerFromProto(b, opts)
 }
@@ -63,14 +63,14 @@ func NewServer(def *corepb.ServerDef, opts ServerOptions) (*Server, error) {
 // NewServerFromProto creates a server from a serialized ServerDef.
 func NewServerFromProto(def []byte, opts ServerOptions) (*Server, error) {
 	if len(def) == 0 {
-		return nil, errors.New("tfgraph: server: empty ServerDef")
+		return nil, errors.New("tfserver: server: empty ServerDef")
 	}
 	var v4 [4]byte
 	var v6 [16]byte
 	if opts.Listen != "" {
 		ip := net.ParseIP(opts.Listen)
 		if ip == nil {
-			return nil, fmt.Errorf("tfgraph: server: listen address %q is not an IP address", opts.Listen)
+			return nil, fmt.Errorf("tfserver: server: listen address %q is not an IP address", opts.Listen)
 		}
 		if ip4 := ip.To4(); ip4 != nil {
 			copy(v4[:], ip4)
@@ -95,12 +95,12 @@ func NewServerFromProto(def []byte, opts ServerOptions) (*Server, error) {
 		rewritten = int(C.tfnids_bind_clear())
 	}
 	if err := serverStatusErr(status); err != nil {
-		return nil, fmt.Errorf("tfgraph: new server: %w", err) // c is nil
+		return nil, fmt.Errorf("tfserver: new server: %w", err) // c is nil
 	}
 	if opts.Listen != "" && rewritten == 0 {
 		// The server cannot be deleted (see Close); it was never started,
 		// so it serves nothing, and the caller is expected to give up.
-		return nil, fmt.Errorf("tfgraph: new server: could not restrict the listening address to %s (TensorFlow's socket was not opened through the C library's bind)", opts.Listen)
+		return nil, fmt.Errorf("tfserver: new server: could not restrict the listening address to %s (TensorFlow's socket was not opened through the C library's bind)", opts.Listen)
 	}
 	s := &Server{c: c}
 	s.target = C.GoString(C.TF_ServerTarget(c))
@@ -116,13 +116,13 @@ func (s *Server) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.c == nil {
-		return errors.New("tfgraph: server is closed")
+		return errors.New("tfserver: server is closed")
 	}
 	status := C.TF_NewStatus()
 	defer C.TF_DeleteStatus(status)
 	C.TF_ServerStart(s.c, status)
 	if err := serverStatusErr(status); err != nil {
-		return fmt.Errorf("tfgraph: start server: %w", err)
+		return fmt.Errorf("tfserver: start server: %w", err)
 	}
 	return nil
 }
@@ -135,13 +135,13 @@ func (s *Server) Stop() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.c == nil {
-		return errors.New("tfgraph: server is closed")
+		return errors.New("tfserver: server is closed")
 	}
 	status := C.TF_NewStatus()
 	defer C.TF_DeleteStatus(status)
 	C.TF_ServerStop(s.c, status)
 	if err := serverStatusErr(status); err != nil {
-		return fmt.Errorf("tfgraph: stop server: %w", err)
+		return fmt.Errorf("tfserver: stop server: %w", err)
 	}
 	return nil
 }
@@ -152,13 +152,13 @@ func (s *Server) Join() error {
 	c := s.c
 	s.mu.Unlock()
 	if c == nil {
-		return errors.New("tfgraph: server is closed")
+		return errors.New("tfserver: server is closed")
 	}
 	status := C.TF_NewStatus()
 	defer C.TF_DeleteStatus(status)
 	C.TF_ServerJoin(c, status)
 	if err := serverStatusErr(status); err != nil {
-		return fmt.Errorf("tfgraph: join server: %w", err)
+		return fmt.Errorf("tfserver: join server: %w", err)
 	}
 	return nil
 }
