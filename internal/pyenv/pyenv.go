@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -131,21 +132,46 @@ func SharedData(t testing.TB, rel string) string {
 	if err != nil {
 		Unavailable(t, "shared data: %v", err)
 	}
+	// A clone made for a fresh-clone check (in /tmp, nothing beside it)
+	// finds the data beside the checkout it was cloned from.
+	roots := []string{root}
+	if origin := localOrigin(root); origin != "" {
+		roots = append(roots, origin)
+	}
 	first := ""
-	for dir := filepath.Dir(root); ; dir = filepath.Dir(dir) {
-		p := filepath.Join(dir, "shared", "data", rel)
-		if first == "" {
-			first = p
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		if filepath.Dir(dir) == dir {
-			break
+	for _, r := range roots {
+		for dir := filepath.Dir(r); ; dir = filepath.Dir(dir) {
+			p := filepath.Join(dir, "shared", "data", rel)
+			if first == "" {
+				first = p
+			}
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
 		}
 	}
-	Unavailable(t, "shared data %s absent (looked in shared/data beside %s and its parents)", first, root)
+	Unavailable(t, "shared data %s absent (looked in shared/data beside %s and its parents)", first, strings.Join(roots, " and "))
 	return ""
+}
+
+// localOrigin returns the checkout root was cloned from when that is a
+// directory on this machine, else "".
+func localOrigin(root string) string {
+	out, err := exec.Command("git", "-C", root, "config", "--get", "remote.origin.url").Output()
+	if err != nil {
+		return ""
+	}
+	url := strings.TrimPrefix(strings.TrimSpace(string(out)), "file://")
+	if !filepath.IsAbs(url) {
+		return ""
+	}
+	if fi, err := os.Stat(url); err != nil || !fi.IsDir() {
+		return ""
+	}
+	return filepath.Clean(url)
 }
 
 // RunJSON runs a Python script with in marshalled as JSON on its standard
