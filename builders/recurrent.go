@@ -332,12 +332,7 @@ func (g GRU) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outpu
 		z := op.Sigmoid(st.SubScope("update_gate"), op.AddV2(st.SubScope("AddV2"), xz[0], rz[0]))
 		r := op.Sigmoid(st.SubScope("reset_gate"), op.AddV2(st.SubScope("AddV2"), xz[1], rz[1]))
 		hh := op.Tanh(st.SubScope("candidate"), op.AddV2(st.SubScope("AddV2"), xz[2], op.Mul(st.SubScope("Mul"), r, rz[2])))
-		keep := op.Mul(st.SubScope("Mul"), op.Sub(st.SubScope("Sub"), one, z), hh)
-		if valid(h) {
-			h = op.AddV2(st.SubScope("output"), op.Mul(st.SubScope("Mul"), z, h), keep)
-		} else {
-			h = keep
-		}
+		h = gruOutput(st, one, z, hh, h)
 		hs = append(hs, h)
 	}
 	return outputs(s, hs, g.ReturnSequences, g.backwards)
@@ -380,13 +375,18 @@ func (g GRU) resetBefore(p *tfgraph.Pass, s *op.Scope, name string, ci cellInput
 		}
 		z := op.Sigmoid(st.SubScope("update_gate"), zin)
 		hh := op.Tanh(st.SubScope("candidate"), hin)
-		keep := op.Mul(st.SubScope("Mul"), op.Sub(st.SubScope("Sub"), one, z), hh)
-		if valid(h) {
-			h = op.AddV2(st.SubScope("output"), op.Mul(st.SubScope("Mul"), z, h), keep)
-		} else {
-			h = keep
-		}
+		h = gruOutput(st, one, z, hh, h)
 		hs = append(hs, h)
 	}
 	return outputs(s, hs, g.ReturnSequences, g.backwards)
+}
+
+// gruOutput is both GRU cells' new state z·h + (1−z)·ĥ; at the first step
+// (zero state, h not yet built) only (1−z)·ĥ remains.
+func gruOutput(st *op.Scope, one, z, candidate, h tf.Output) tf.Output {
+	keep := op.Mul(st.SubScope("Mul"), op.Sub(st.SubScope("Sub"), one, z), candidate)
+	if !valid(h) {
+		return keep
+	}
+	return op.AddV2(st.SubScope("output"), op.Mul(st.SubScope("Mul"), z, h), keep)
 }
