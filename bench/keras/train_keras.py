@@ -87,10 +87,9 @@ tf.config.threading.set_inter_op_parallelism_threads(args.inter_threads)
 tf.get_logger().setLevel("ERROR")
 
 import keras  # noqa: E402
-from keras import layers, regularizers  # noqa: E402
 
-L1 = 0.01  # the seed's LAMBD (commented "L2", passed to l1)
-DROPOUT = 0.2
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from keras_models import build  # noqa: E402
 
 
 def peak_rss_mib():
@@ -129,27 +128,6 @@ def check_same_rows(x, y, names, ref):
         sys.exit(f"raw column sums differ from tfnids' in {cols}")
 
 
-def build(name, features, classes):
-    if name == "cnn":
-        stack = [keras.Input((features, 1)), layers.Conv1D(64, 3, activation="relu"), layers.MaxPooling1D(2),
-                 layers.BatchNormalization(), layers.Flatten(), layers.Dense(100, activation="relu")]
-    elif name == "lstm":
-        reg = dict(kernel_regularizer=regularizers.l1(L1), recurrent_regularizer=regularizers.l1(L1),
-                   bias_regularizer=regularizers.l1(L1))
-        stack = [keras.Input((args.seq_len, features)),
-                 layers.LSTM(80, return_sequences=True, dropout=DROPOUT, **reg),
-                 layers.LSTM(20, dropout=DROPOUT, **reg),
-                 layers.Dense(100, activation="relu")]
-    elif name == "gru":
-        stack = [keras.Input((args.seq_len, features)), layers.GRU(80), layers.Dropout(DROPOUT),
-                 layers.Dense(100, activation="relu")]
-    else:
-        raise ValueError(name)
-    model = keras.Sequential(stack + [layers.Dense(classes, activation="softmax")])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
 class EpochTimer(keras.callbacks.Callback):
     def __init__(self, samples, label):
         super().__init__()
@@ -178,7 +156,7 @@ def run_pair(name, fold_no, xtr, ytr, xte, yte, classes):
     seed = args.seed + fold_no  # tfnids seeds a fold's model with seed + fold
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed)
-    model = build(name, xtr.shape[1], classes)
+    model = build(name, xtr.shape[1], classes, args.seq_len)
     label = f"fold {fold_no} {name}"
     if name == "cnn":
         train_in, n_train = xtr[..., None], len(xtr)
