@@ -22,7 +22,8 @@
 # venv TORCH_VENV (default bench/out/torch-venv, gitignored) with
 # `pip install torch numpy` from PyPI when that venv cannot import torch.
 # PyPI's Linux torch wheel pulls the NVIDIA CUDA packages (about 5 GB once
-# installed; pip caches the download); it runs on the CPU here.
+# installed; pip caches the download, and a reinstall from the cache took
+# about 3 minutes); it runs on the CPU here.
 #
 # Settings (environment): DATA, PROFILE, REPS, EPOCHS (the first is a
 # warm-up), SPLITS, FOLD, SEED, THREADS (intra-op; inter-op too unless
@@ -35,7 +36,8 @@
 # The PyTorch side needs a quiet machine more than the others: with its
 # OpenMP threads spinning (libgomp's default) and other processes on the two
 # cores, one measured epoch took 40 s instead of 1.2 s (LSTM; load average
-# 6). The per-repetition table shows the load averages; TORCH_OMP_WAIT_POLICY
+# 6). The per-repetition table of RESULTS.md shows the load averages and the
+# share of CPU other processes took during each side; TORCH_OMP_WAIT_POLICY
 # =passive makes the side robust to load but adds a wake-up to each parallel
 # region.
 set -euo pipefail
