@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -613,11 +614,7 @@ func TestRecurrentInputDropoutSharesMask(t *testing.T) {
 	if len(ci.inMasks) != 1 {
 		t.Fatalf("%d input masks, want 1 shared by every gate", len(ci.inMasks))
 	}
-	ms := p.Scope.SubScope("masked")
-	xs := make([]tf.Output, len(ci.xs))
-	for i := range ci.xs {
-		xs[i] = op.Mul(ms.SubScope("Mul"), ci.xs[i], ci.inMasks[0])
-	}
+	xs := op.Unpack(p.Scope.SubScope("steps"), ci.x, 3, op.UnpackAxis(1))
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -670,5 +667,73 @@ func TestDevicePinnedModelTrains(t *testing.T) {
 	}
 	if err := m.Save(filepath.Join(t.TempDir(), "ckpt")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTrainingStepRunsFusedKernels reads a traced training step of the
+// seed CNN and GRU (RunMetadata step stats) and checks that Grappler fused
+// what the layers are built for: Conv2D and MatMul with their BiasAdd (and
+// the CNN's relu where the gradient allows it), one batch-norm kernel each
+// way, and no Softmax (the loss and the accuracy read the logits).
+// Kernel names vary with the build (_FusedConv2D, _MklNativeFusedConv2D, …),
+// so they are matched by the part every build shares (the absent ones by
+// their ending).
+func TestTrainingStepRunsFusedKernels(t *testing.T) {
+	for _, tc := range []struct {
+		model      string
+		shape      []int
+		want, none []string
+	}{
+		{"cnn", []int{20}, []string{"FusedConv2D", "FusedMatMul", "FusedBatchNormV3", "FusedBatchNormGradV3", "BiasAddGrad"},
+			[]string{"Softmax", "SquaredDifference"}},
+		{"gru", []int{3, 20}, []string{"FusedMatMul"}, []string{"Softmax"}},
+	} {
+		t.Run(tc.model, func(t *testing.T) {
+			m := openModel(t, Config{Model: tc.model, Features: 20, Classes: 4, Seed: 1})
+			const batch = 32
+			per := prod(tc.shape)
+			x := make([]float32, batch*per)
+			for i := range x {
+				x[i] = float32(i%7) / 7
+			}
+			y := make([]int32, batch)
+			for i := range y {
+				y[i] = int32(i % 4)
+			}
+			xt, err := tfgraph.NewFloat32(x, append([]int64{batch}, i64s(tc.shape...)...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			yt, err := tfgraph.NewInt32(y, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tfgraph.FreeTensors(xt, yt)
+			r, err := tfgraph.RunTraced(m.Session(), map[tf.Output]*tf.Tensor{m.X: xt, m.Y: yt},
+				[]tf.Output{m.Loss, m.Accuracy}, []*tf.Operation{m.Step}, tfgraph.SoftwareTrace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tfgraph.FreeTensors(r.Outputs...)
+			ops := tfgraph.SummarizeStepStats(r.Metadata.GetStepStats()).ByOp
+			ran := func(part string, match func(string, string) bool) bool {
+				for op := range ops {
+					if match(op, part) {
+						return true
+					}
+				}
+				return false
+			}
+			for _, part := range tc.want {
+				if !ran(part, strings.Contains) {
+					t.Errorf("no %s kernel ran; kernels: %v", part, slices.Sorted(maps.Keys(ops)))
+				}
+			}
+			for _, part := range tc.none {
+				if ran(part, strings.HasSuffix) { // Softmax, not SoftmaxCrossEntropyWithLogits
+					t.Errorf("a %s kernel ran; kernels: %v", part, slices.Sorted(maps.Keys(ops)))
+				}
+			}
+		})
 	}
 }

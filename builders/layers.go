@@ -128,6 +128,9 @@ func checkRank(in []int, rank int, what string) error {
 // Dense is keras.layers.Dense: y = act(x·kernel + bias) on the last axis,
 // kernel (d, units) glorot_uniform, bias zeros. Inputs of higher rank
 // (batch, ..., d) are multiplied on their last axis, as Keras' tensordot.
+// The bias is a BiasAdd (not an AddV2, as Keras writes it): the same sum,
+// but Grappler's remapper fuses MatMul → BiasAdd → Relu into one oneDNN
+// kernel only in that form, and its gradient is one BiasAddGrad.
 type Dense struct {
 	Units             int
 	Activation        Activation
@@ -184,7 +187,7 @@ func (d Dense) apply(p *tfgraph.Pass, name string, x tf.Output, in []int) (z, y 
 	d.KernelRegularizer.penalize(p, s.SubScope("kernel"), k, 2)
 	d.BiasRegularizer.penalize(p, s.SubScope("bias"), b, 1)
 	if len(in) == 1 {
-		z = op.AddV2(s.SubScope("BiasAdd"), op.MatMul(s.SubScope("MatMul"), x, k), b)
+		z = op.BiasAdd(s.SubScope("BiasAdd"), op.MatMul(s.SubScope("MatMul"), x, k), b)
 		return z, d.Activation.apply(s, z)
 	}
 	out := []int32{-1}
@@ -193,7 +196,7 @@ func (d Dense) apply(p *tfgraph.Pass, name string, x tf.Output, in []int) (z, y 
 	}
 	out = append(out, int32(d.Units))
 	flat := op.Reshape(s.SubScope("Reshape"), x, op.Const(s.SubScope("rows"), []int32{-1, int32(last)}))
-	z = op.AddV2(s.SubScope("BiasAdd"), op.MatMul(s.SubScope("MatMul"), flat, k), b)
+	z = op.BiasAdd(s.SubScope("BiasAdd"), op.MatMul(s.SubScope("MatMul"), flat, k), b)
 	z = op.Reshape(s.SubScope("Reshape"), z, op.Const(s.SubScope("out_shape"), out))
 	return z, d.Activation.apply(s, z)
 }
@@ -294,17 +297,25 @@ func (c Conv1D) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Ou
 	b := p.Var(name, "bias", i64s(c.Filters), tfgraph.Zeros, true)
 	c.KernelRegularizer.penalize(p, s.SubScope("kernel"), k, 3)
 	c.BiasRegularizer.penalize(p, s.SubScope("bias"), b, 1)
-	var y tf.Output
-	if c.dilation() == 1 {
-		x4 := op.ExpandDims(s.SubScope("ExpandDims"), x, op.Const(s.SubScope("axis"), int32(1)))
-		k4 := op.ExpandDims(s.SubScope("ExpandDims"), k, op.Const(s.SubScope("axis"), int32(0)))
-		y = op.Conv2D(s.SubScope("Conv2D"), x4, k4, []int64{1, 1, int64(c.stride()), 1}, tfPadding(c.Padding))
-		y = op.Squeeze(s.SubScope("Squeeze"), y, op.SqueezeAxis([]int64{1}))
-	} else {
-		y = c.dilated(s, x, k, in)
+	if c.dilation() > 1 {
+		return c.Activation.apply(s, op.BiasAdd(s.SubScope("BiasAdd"), c.dilated(s, x, k, in), b))
 	}
-	y = op.AddV2(s.SubScope("BiasAdd"), y, b)
-	return c.Activation.apply(s, y)
+	// Conv2D → BiasAdd → activation, with the Squeeze after them, is the
+	// pattern Grappler's remapper fuses into one oneDNN kernel
+	// (_FusedConv2D); the activations are elementwise or over the last axis,
+	// so applying them before the Squeeze changes nothing.
+	x4 := op.ExpandDims(s.SubScope("ExpandDims"), x, op.Const(s.SubScope("axis"), int32(1)))
+	k4 := op.ExpandDims(s.SubScope("ExpandDims"), k, op.Const(s.SubScope("axis"), int32(0)))
+	y := op.Conv2D(s.SubScope("Conv2D"), x4, k4, []int64{1, 1, int64(c.stride()), 1}, tfPadding(c.Padding))
+	y = op.BiasAdd(s.SubScope("BiasAdd"), y, b)
+	if c.Activation == LeakyRelu {
+		// TensorFlow 2.18's remapper fuses Conv2D → BiasAdd → LeakyRelu but
+		// loses the BiasAdd that LeakyReluGrad still reads, fails, and then
+		// skips every fusion of the graph (logging "remapper failed"); the
+		// Squeeze in between keeps that one pattern out of its reach.
+		return c.Activation.apply(s, op.Squeeze(s.SubScope("Squeeze"), y, op.SqueezeAxis([]int64{1})))
+	}
+	return op.Squeeze(s.SubScope("Squeeze"), c.Activation.apply(s, y), op.SqueezeAxis([]int64{1}))
 }
 
 // dilated is the stride-1 dilated convolution from its definition.
@@ -335,12 +346,14 @@ func (c Conv1D) dilated(s *op.Scope, x, k tf.Output, in []int) tf.Output {
 
 // BatchNormalization is keras.layers.BatchNormalization over the last axis.
 // In a training pass it normalizes with the batch mean and biased variance
-// (tf.nn.moments: Mean, then Mean of SquaredDifference(x,
-// StopGradient(mean))) and adds to Pass.Updates the moving-average assigns
-// moving = moving·momentum + batch·(1 − momentum); in an inference pass it
-// uses the moving statistics. Output: x·inv + (beta − mean·inv) with inv =
-// rsqrt(var + epsilon)·gamma, as tf.nn.batch_normalization. gamma and beta
-// are trainable; moving_mean (zeros) and moving_variance (ones) are not.
+// (Keras' tf.nn.moments) and adds to Pass.Updates the moving-average assigns
+// moving = moving·momentum + batch·(1 − momentum) of the biased statistics;
+// in an inference pass it uses the moving statistics. The output is
+// (x − mean)·rsqrt(var + epsilon)·gamma + beta, which Keras writes as
+// x·inv + (beta − mean·inv): the same math, equal to rounding. Both passes
+// are one FusedBatchNormV3 kernel (its gradient one FusedBatchNormGradV3)
+// where Keras runs a dozen elementwise ops. gamma and beta are trainable;
+// moving_mean (zeros) and moving_variance (ones) are not.
 type BatchNormalization struct {
 	Momentum float64 // default 0.99
 	Epsilon  float64 // default 1e-3
@@ -388,19 +401,22 @@ func (n BatchNormalization) Apply(p *tfgraph.Pass, name string, x tf.Output, in 
 	movingMean := p.Var(name, "moving_mean", c, tfgraph.Zeros, false)
 	movingVar := p.Var(name, "moving_variance", c, tfgraph.Ones, false)
 
-	var mean, variance tf.Output
+	// FusedBatchNormV3 runs the whole normalization (and, in training, the
+	// batch moments and its gradient) as one kernel each way instead of
+	// a dozen elementwise ops. It wants NHWC input: every axis but the
+	// last folds into the batch axis, as the moments reduce over them.
+	flat := op.Reshape(s.SubScope("Reshape"), x, op.Const(s.SubScope("nhwc"), []int32{-1, 1, 1, int32(c[0])}))
+	eps32 := op.FusedBatchNormV3Epsilon(float32(eps))
+	var y tf.Output
 	if p.Training {
-		axes := make([]int32, len(in)) // batch axis and every axis but the last
-		axes64 := make([]int64, len(in))
-		for i := range axes {
-			axes[i], axes64[i] = int32(i), int64(i)
-		}
-		axesT := op.Const(s.SubScope("axes"), axes)
-		m := op.Mean(s.SubScope("mean"), x, axesT, op.MeanKeepDims(true))
-		sq := op.SquaredDifference(s.SubScope("SquaredDifference"), x, op.StopGradient(s.SubScope("StopGradient"), m))
-		v := op.Mean(s.SubScope("variance"), sq, axesT, op.MeanKeepDims(true))
-		mean = op.Squeeze(s.SubScope("Squeeze"), m, op.SqueezeAxis(axes64))
-		variance = op.Squeeze(s.SubScope("Squeeze"), v, op.SqueezeAxis(axes64))
+		empty := op.Const(s.SubScope("no_statistics"), []float32{})
+		var mean, unbiased tf.Output
+		y, mean, unbiased, _, _, _ = op.FusedBatchNormV3(s.SubScope("FusedBatchNormV3"), flat, gamma, beta, empty, empty,
+			eps32, op.FusedBatchNormV3IsTraining(true))
+		// The kernel normalizes with the biased batch variance, as Keras,
+		// but returns it times n/(n−1) (Bessel's correction, for its own
+		// moving averages); Keras averages the biased one, so undo it.
+		variance := op.Mul(s.SubScope("biased_variance"), unbiased, besselInverse(s.SubScope("bessel"), flat))
 		mom := op.Const(s.SubScope("momentum"), float32(momentum))
 		rest := op.Const(s.SubScope("one_minus_momentum"), float32(1-momentum))
 		for _, u := range []struct {
@@ -420,14 +436,20 @@ func (n BatchNormalization) Apply(p *tfgraph.Pass, name string, x tf.Output, in 
 			p.Updates = append(p.Updates, op.AssignVariableOp(us.SubScope("Assign"), u.varHandle.Handle, nv))
 		}
 	} else {
-		mean, variance = movingMean, movingVar
 		p.Taps = append(p.Taps, tfgraph.Tap{Layer: name, Kind: batchNormInput, X: x})
+		y, _, _, _, _, _ = op.FusedBatchNormV3(s.SubScope("FusedBatchNormV3"), flat, gamma, beta, movingMean, movingVar,
+			eps32, op.FusedBatchNormV3IsTraining(false))
 	}
-	inv := op.Mul(s.SubScope("inv"),
-		op.Rsqrt(s.SubScope("Rsqrt"), op.AddV2(s.SubScope("add_epsilon"), variance, op.Const(s.SubScope("epsilon"), float32(eps)))),
-		gamma)
-	shift := op.Sub(s.SubScope("shift"), beta, op.Mul(s.SubScope("mean_inv"), mean, inv))
-	return op.AddV2(s.SubScope("output"), op.Mul(s.SubScope("scaled"), x, inv), shift)
+	return op.Reshape(s.SubScope("Reshape"), y, op.Shape(s.SubScope("Shape"), x))
+}
+
+// besselInverse is (n−1)/n for the n rows a batch-norm kernel reduced over
+// (x is (n, 1, 1, C)); 1 when n is 1, where the kernel applied no correction.
+func besselInverse(s *op.Scope, x tf.Output) tf.Output {
+	n := op.Cast(s.SubScope("n"), op.Slice(s.SubScope("rows"), op.Shape(s.SubScope("Shape"), x),
+		op.Const(s.SubScope("begin"), []int32{0}), op.Const(s.SubScope("size"), []int32{1})), tf.Float)
+	one := op.Const(s.SubScope("one"), float32(1))
+	return op.DivNoNan(s.SubScope("ratio"), op.Maximum(s.SubScope("n_minus_one"), op.Sub(s.SubScope("Sub"), n, one), one), n)
 }
 
 // batchNormInput is the Tap kind of a batch-norm layer's input in an

@@ -38,10 +38,12 @@ func BinaryCrossentropy(s *op.Scope, logits, labels tf.Output) tf.Output {
 }
 
 // sparseAccuracy is Keras' sparse_categorical_accuracy averaged over the
-// batch: argmax(probs) == label.
-func sparseAccuracy(s *op.Scope, probs, labels tf.Output) tf.Output {
+// batch: argmax(probs) == label, read off the logits: softmax keeps their
+// order, and a training step then needs no Softmax kernel at all (the loss
+// works on the logits too).
+func sparseAccuracy(s *op.Scope, logits, labels tf.Output) tf.Output {
 	s = s.SubScope("accuracy")
-	pred := op.ArgMax(s.SubScope("ArgMax"), probs, op.Const(s.SubScope("axis"), int32(-1)), op.ArgMaxOutputType(tf.Int32))
+	pred := op.ArgMax(s.SubScope("ArgMax"), logits, op.Const(s.SubScope("axis"), int32(-1)), op.ArgMaxOutputType(tf.Int32))
 	hit := op.Cast(s.SubScope("Cast"), op.Equal(s.SubScope("Equal"), pred, labels), tf.Float)
 	return op.Mean(s.SubScope("Mean"), hit, op.Const(s.SubScope("axis"), []int32{0}))
 }

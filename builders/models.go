@@ -504,7 +504,7 @@ func lossAndAccuracy(pl *plan, p *tfgraph.Pass, f forward, y tf.Output, name str
 		acc = binaryAccuracy(s, f.probs, y)
 	} else {
 		loss = SparseCategoricalCrossentropy(s, f.logits, y, pl.spec.Classes)
-		acc = sparseAccuracy(s, f.probs, y)
+		acc = sparseAccuracy(s, f.logits, y)
 	}
 	if len(p.Penalties) > 0 {
 		loss = op.AddN(s.SubScope("total"), append([]tf.Output{loss}, p.Penalties...))

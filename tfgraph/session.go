@@ -39,6 +39,12 @@ type SessionConfig struct {
 	// own on a cluster's workers, so sessions (and clients) never share
 	// variables by name.
 	IsolateSessionState bool
+	// XLA turns on XLA auto-clustering (global_jit_level ON_1): TensorFlow
+	// compiles clusters of the graph's ops into fused XLA kernels. On a CPU
+	// TensorFlow does so only when the process also starts with
+	// TF_XLA_FLAGS=--tf_xla_cpu_global_jit. A measurement knob
+	// (bench/profile -xla): on the seed models it is slower (bench/RESULTS.md).
+	XLA bool
 }
 
 // Proto returns the serialized ConfigProto.
@@ -46,7 +52,12 @@ func (c SessionConfig) Proto() ([]byte, error) {
 	if c.IntraOpThreads < 0 || c.InterOpThreads < 0 {
 		return nil, fmt.Errorf("tfgraph: thread counts must be >= 0 (got intra %d, inter %d)", c.IntraOpThreads, c.InterOpThreads)
 	}
+	var graph *corepb.GraphOptions
+	if c.XLA {
+		graph = &corepb.GraphOptions{OptimizerOptions: &corepb.OptimizerOptions{GlobalJitLevel: corepb.OptimizerOptions_ON_1}}
+	}
 	return proto.Marshal(&corepb.ConfigProto{
+		GraphOptions:              graph,
 		IntraOpParallelismThreads: int32(c.IntraOpThreads),
 		InterOpParallelismThreads: int32(c.InterOpThreads),
 		AllowSoftPlacement:        !c.HardPlacement,

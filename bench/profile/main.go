@@ -91,6 +91,7 @@ func main() {
 	jsonOut := flag.String("json", "", "write the results as JSON here")
 	seed := flag.Int64("seed", 42, "seed")
 	nodes := flag.Bool("nodes", false, "also print the slowest nodes")
+	xla := flag.Bool("xla", false, "XLA auto-clustering (global_jit_level ON_1; on a CPU also set TF_XLA_FLAGS=--tf_xla_cpu_global_jit)")
 	flag.Parse()
 
 	cfg := experiment.Defaults()
@@ -119,7 +120,7 @@ func main() {
 		mc := builders.Config{Model: kind, Features: frame.Features, Classes: len(frame.ClassNames), Seed: *seed + 1}
 		m, err := builders.Build(mc)
 		check(err)
-		check(m.Open(tfgraph.SessionConfig{IntraOpThreads: *threads, InterOpThreads: *inter}))
+		check(m.Open(tfgraph.SessionConfig{IntraOpThreads: *threads, InterOpThreads: *inter, XLA: *xla}))
 		r := profileModel(m, ex, kind, *batch, *epochs, *traced, level)
 		m.Close()
 		results = append(results, r)
