@@ -359,14 +359,18 @@ def profile_section():
              "and freeing the outputs: everything tfnids adds around TensorFlow's call.\n")
     found = False
     before = os.path.exists(os.path.join(OUT, "profile-before.json"))
-    for label, f in (("Before (builders/fit.go as found)", "profile-before.json"),
-                     ("After (current builders/fit.go)" if before else "builders/fit.go as it is", "profile.json")):
+    commit = os.path.join(OUT, "profile-before.commit")
+    was = open(commit).read().strip() if os.path.exists(commit) else "an earlier commit"
+    for label, f in ((f"Before: the graphs of {was} (`PROFILE_BEFORE={was} bash bench/run.sh`)", "profile-before.json"),
+                     ("After: the graphs as they are" if before else "The graphs as they are", "profile.json")):
         p = os.path.join(OUT, f)
         if os.path.exists(p):
             found = True
             pj = json.load(open(p))
             s.append(f"**{label}** — load average {loads(p.replace('.json', '.load'))}:\n")
             s.append(profile_table(pj) + "\n")
+            s.append("Nodes executed per step: " + ", ".join(f"{m['model']} {m.get('nodes', '?')}" for m in pj["models"])
+                     + ".\n")
             tops = []
             for m in pj["models"]:
                 tops.append(f"- {m['model']}: " + ", ".join(f"{o['op']} {o['us']:.0f}" for o in m["top_ops"][:8]))
@@ -375,6 +379,19 @@ def profile_section():
     if os.path.exists(perf):
         s.append("Sampling profile of the same program (`bash bench/profile.sh`, perf; it loads the CSV too), "
                  "share of all samples:\n\n```\n" + open(perf).read().strip() + "\n```\n")
+    xla = os.path.join(OUT, "profile-xla.json")
+    if found and os.path.exists(xla) and os.path.exists(os.path.join(OUT, "profile.json")):
+        plain = {m["model"]: m for m in json.load(open(os.path.join(OUT, "profile.json")))["models"]}
+        rows = ["| model | Fit step µs, default | Fit step µs, XLA | XLA ÷ default (time) |", "|---|---:|---:|---:|"]
+        for m in json.load(open(xla))["models"]:
+            d = plain.get(m["model"])
+            if d:
+                rows.append(f"| {m['model']} | {d['fit_step_us']:.0f} | {m['fit_step_us']:.0f} | "
+                            f"{m['fit_step_us'] / d['fit_step_us']:.2f}× |")
+        s.append("**XLA** (issue 17): the same profile with auto-clustering on "
+                 "(`TF_XLA_FLAGS=--tf_xla_cpu_global_jit bench/out/profile -xla ...`, tfgraph.SessionConfig.XLA; "
+                 f"load average {loads(xla.replace('.json', '.load'))}). Fit step = wall time per batch of "
+                 "`Model.Fit`, the first epoch (compilation) excluded:\n\n" + "\n".join(rows) + "\n")
     if not found:
         return None, "## Step profile\n\nNot run (bench/run.sh runs bench/profile).\n"
     pj = json.load(open(os.path.join(OUT, "profile.json"))) if os.path.exists(os.path.join(OUT, "profile.json")) \
@@ -415,6 +432,50 @@ def scale_section():
                  + (f", CNN epoch ×{b['train_epoch_seconds'] / a['train_epoch_seconds']:.1f}"
                     if a.get("train_epoch_seconds") and b.get("train_epoch_seconds") else "")
                  + f"; synth RSS {a['synth']['rss_mib']:.0f} → {b['synth']['rss_mib']:.0f} MiB (streaming).\n")
+    return "\n".join(s) + "\n"
+
+
+def section_of(path, heading):
+    """The lines under a markdown heading of another results file (without it)."""
+    if not os.path.exists(path):
+        return None
+    out, inside = [], False
+    for line in open(path).read().splitlines():
+        if line.startswith("#"):
+            if inside:
+                break
+            inside = line.lstrip("#").strip().startswith(heading)
+            continue
+        if inside:
+            out.append(line)
+    return "\n".join(out).strip() or None
+
+
+def issue17_goals(stats):
+    """Issue 17's goals: this run's seed-protocol ratios, and the tables the
+    peers, full-scale and cluster benchmarks write."""
+    s = ["## Goals (issue 17) at a glance\n"]
+    if stats:
+        rows = ["| goal (bench/run.sh, the runs below) | result | |", "|---|---|---|"]
+        t, k = stats["cnn"]
+        r = t["steady"] / k["steady"]
+        rows.append(f"| CNN steady training ≥2.0× Keras | {r:.2f}× | {'met' if r >= 2 else 'missed'} |")
+        for m in ("lstm", "gru"):
+            if m + "_shuffled" in stats:
+                t, k = stats[m + "_shuffled"]
+                r = t["steady"] / k["steady"]
+                rows.append(f"| {m.upper()} steady training ≥3× Keras' fastest input path (in-memory windows, "
+                            f"shuffled) | {r:.2f}× | {'met' if r >= 3 else 'missed'} |")
+        s.append("\n".join(rows) + "\n")
+    for title, path, heading in (
+            ("Side by side with Keras and PyTorch (bench/peers/RESULTS.md, `bash bench/peers/run.sh`)",
+             os.path.join(ROOT, "bench", "peers", "RESULTS.md"), "Goals"),
+            ("The study's full scale (bench/fullscale/RESULTS.md, `bash bench/fullscale/run.sh`)",
+             os.path.join(ROOT, "bench", "fullscale", "RESULTS.md"), "Goals"),
+    ):
+        body = section_of(path, heading)
+        if body:
+            s.append(f"{title}:\n\n{body}\n")
     return "\n".join(s) + "\n"
 
 
@@ -462,12 +523,13 @@ def main():
     if rss is not None:
         goals.append(f"| peak RSS ≤0.7× the Keras process | {rss:.2f}× | {'met' if rss <= 0.7 else 'missed'} |")
 
+    goals17 = issue17_goals(stats)
     parts = [f"# Benchmarks: tfnids against Keras, and at scale\n",
              f"Generated by `bench/results.py` on {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} from "
              f"`bench/out/` (written by `bash bench/run.sh` and `bash bench/scale.sh`). Machine load averages "
              f"(1, 5, 15 min) before → after each run are listed with it: other work on the machine slows "
              f"whichever side runs at that moment.\n",
-             "\n".join(goals) + "\n", machine(), versions(krep, trep), train_md, prof_md, data_md, scale_md]
+             goals17, "\n".join(goals) + "\n", machine(), versions(krep, trep), train_md, prof_md, data_md, scale_md]
     notes = os.path.join(ROOT, "bench", "results-notes.md")
     if os.path.exists(notes):
         parts.append(open(notes).read())
