@@ -153,10 +153,14 @@ func stepInputs(p *tfgraph.Pass, s *op.Scope, name string, x tf.Output, steps in
 func (ci cellInputs) projections(s *op.Scope, w, b tf.Output, d, cols int) []tf.Output {
 	var out []tf.Output
 	if len(ci.inMasks) <= 1 {
-		flat := op.Reshape(s.SubScope("Reshape"), ci.x, op.Const(s.SubScope("rows"), []int32{-1, int32(d)}))
+		// Time-major rows (steps, batch, d): the product's steps are then
+		// contiguous blocks, which Unpack on axis 0 hands out without
+		// copying; the transpose copies the narrower input instead.
+		tm := op.Transpose(s.SubScope("time_major"), ci.x, op.Const(s.SubScope("perm"), []int32{1, 0, 2}))
+		flat := op.Reshape(s.SubScope("Reshape"), tm, op.Const(s.SubScope("rows"), []int32{-1, int32(d)}))
 		z := op.BiasAdd(s.SubScope("input_bias"), op.MatMul(s.SubScope("input_product"), flat, w), b)
-		z = op.Reshape(s.SubScope("Reshape"), z, op.Const(s.SubScope("steps_shape"), []int32{-1, int32(ci.steps), int32(cols)}))
-		out = op.Unpack(s.SubScope("Unpack"), z, int64(ci.steps), op.UnpackAxis(1))
+		z = op.Reshape(s.SubScope("Reshape"), z, op.Const(s.SubScope("steps_shape"), []int32{int32(ci.steps), -1, int32(cols)}))
+		out = op.Unpack(s.SubScope("Unpack"), z, int64(ci.steps), op.UnpackAxis(0))
 	} else {
 		xs := op.Unpack(s.SubScope("Unpack"), ci.x, int64(ci.steps), op.UnpackAxis(1))
 		for t, xt := range xs {
