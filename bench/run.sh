@@ -18,6 +18,9 @@
 # array, fit(shuffle=True), a faster Keras input path than
 # timeseries_dataset_from_array); SKIP_SHUFFLED=1 skips that.
 #
+# Before each process the script waits (up to QUIET_MAX s) for the 1-minute
+# load average to fall below QUIET (default 0.5; bench/quiet.sh).
+#
 # Settings (environment): DATA (CSV directory), PROFILE, REPS, EPOCHS,
 # SPLITS, SEED, THREADS (intra-op; inter-op too unless INTER_THREADS),
 # BATCH.
@@ -25,6 +28,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 source scripts/env.sh
+source bench/quiet.sh
 
 DATA=${DATA:-/work/shared/data/cicids2017-improved}
 PROFILE=${PROFILE:-cicids2017_improved}
@@ -69,6 +73,7 @@ la() { uptime | sed 's/.*load average/load average/'; }
 timed() { # name dir command...: GNU time into dir/name.time, load averages into dir/name.load
   local name=$1 dir=$2
   shift 2
+  wait_quiet
   echo "== $(basename "$dir"): $name ($(la))"
   uptime > "$dir/$name.load"
   /usr/bin/time -v -o "$dir/$name.time" "$@" > "$dir/$name.log" 2>&1
@@ -106,6 +111,7 @@ if [[ -z ${SKIP_PROFILE:-} ]]; then
 fi
 
 if [[ -z ${SKIP_DATASET:-} && -f bench/dataset/run.sh ]]; then
+  wait_quiet
   echo "== dataset benchmark (bench/dataset/run.sh)"
   uptime > bench/out/dataset.load
   bash bench/dataset/run.sh > bench/out/dataset.log 2>&1 || echo "bench/dataset/run.sh failed; see bench/out/dataset.log"

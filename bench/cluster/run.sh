@@ -22,6 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 source scripts/env.sh
+source bench/quiet.sh
 export TF_CPP_MIN_LOG_LEVEL=2
 
 DATA=${DATA:-/work/shared/data/cicids2017-improved}
@@ -78,7 +79,9 @@ run() {
 	local dir=$OUT/$name
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	local t0 t1
+	local t0 t1 before
+	wait_quiet
+	before=$(cut -d' ' -f1 /proc/loadavg)
 	t0=$(date +%s.%N)
 	"$@" train --data "$DATA" --profile "$PROFILE" --name bench --models cnn,lstm,gru \
 		--cv stratified --splits 2 --epochs "$EPOCHS" --patience 0 --batch-size "$BATCH" \
@@ -86,7 +89,7 @@ run() {
 		--weights-dir "$dir/w" --results-dir "$dir/r" ${EXTRA:-} >"$dir/train.log" 2>&1
 	t1=$(date +%s.%N)
 	# The 1-minute load average at the end: other work on the machine.
-	echo "$name $(echo "$t1 - $t0" | bc) $(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT/times.txt"
+	echo "$name $(echo "$t1 - $t0" | bc) $(cut -d' ' -f1 /proc/loadavg) $before" | tee -a "$OUT/times.txt"
 }
 
 rm -rf "$OUT/times.txt" "$OUT"/local-* "$OUT"/workers1-* "$OUT"/workers2-*
@@ -105,11 +108,12 @@ done
 python3 - "$OUT" "$EPOCHS" "$BATCH" "$DATA" <<'PY'
 import glob, json, os, statistics, sys
 out, epochs, batch, data = sys.argv[1:5]
-times, loads = {}, {}
+times, loads, befores = {}, {}, {}
 for line in open(os.path.join(out, "times.txt")):
-    name, secs, load = line.split()
+    name, secs, load, before = (line.split() + ["?"])[:4]
     times.setdefault(name.rsplit("-", 1)[0], []).append(float(secs))
     loads.setdefault(name.rsplit("-", 1)[0], []).append(load)
+    befores.setdefault(name.rsplit("-", 1)[0], []).append(before)
 med = {k: statistics.median(v) for k, v in times.items()}
 best = {k: min(v) for k, v in times.items()}
 scores = {}
@@ -129,12 +133,12 @@ lines = [
     f"one intra-op and inter-op thread everywhere; data {data}. "
     f"Workers pinned with taskset -c K and --threads 1; the local run pinned to core 0.",
     "",
-    "| run | wall seconds, median of %d | fastest | every repetition | load average after each |" % len(next(iter(times.values()))),
-    "|---|---|---|---|---|",
+    "| run | wall seconds, median of %d | fastest | every repetition | 1-min load average before each | after each |" % len(next(iter(times.values()))),
+    "|---|---|---|---|---|---|",
 ]
 for k in ["local", "workers1", "workers2"]:
     if k in med:
-        lines.append(f"| {k} | {med[k]:.1f} | {best[k]:.1f} | {', '.join('%.1f' % x for x in times[k])} | {', '.join(loads[k])} |")
+        lines.append(f"| {k} | {med[k]:.1f} | {best[k]:.1f} | {', '.join('%.1f' % x for x in times[k])} | {', '.join(befores[k])} | {', '.join(loads[k])} |")
 lines.append("")
 if "workers1" in med and "workers2" in med:
     lines.append(f"speed-up of 2 workers over 1 worker (--strategy folds): **{med['workers1'] / med['workers2']:.2f}x** by medians, "

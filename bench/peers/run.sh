@@ -44,6 +44,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 source scripts/env.sh
+source bench/quiet.sh
 
 DATA=${DATA:-/work/shared/data/cicids2017-improved}
 PROFILE=${PROFILE:-cicids2017_improved}
@@ -127,6 +128,7 @@ for rep in $(seq 1 "$REPS"); do
       exit 1
       ;;
     esac
+    wait_quiet
     echo "== rep$rep: $side ($(la))"
     echo "$side" >> "$d/order"
     uptime > "$d/$side.load"
