@@ -25,6 +25,7 @@ import (
 	"github.com/tfnids/tfnids/report"
 	"github.com/tfnids/tfnids/serving"
 	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/timing"
 )
 
 func init() {
@@ -102,19 +103,25 @@ func predictAction(c *cli.Context) error {
 			return usageErr("predict: --profile: %s", withHint(err))
 		}
 	}
+	var timings timing.Recorder
 	frame, rep, err := dataset.LoadLike(paths, card.Schema, opts)
 	if err != nil {
 		return usageErr("predict: %s", withHint(err))
+	}
+	for _, st := range rep.Timings {
+		timings.Add(st)
 	}
 	if frame.Features != card.Model.Features {
 		return usageErr("predict: the data has %d input features, the model %d", frame.Features, card.Model.Features)
 	}
 
+	t0 := time.Now()
 	p, err := tfgraph.LoadPredictor(dir, nil, tfgraph.SessionConfig{IntraOpThreads: c.Int("threads")})
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	timings.Since("load model", t0)
 	sig, err := p.Signature("")
 	if err != nil {
 		return err
@@ -129,6 +136,7 @@ func predictAction(c *cli.Context) error {
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	t0 = time.Now()
 	res, err := serving.PredictExamples(ctx, p, frame.X, frame.Rows, frame.Features, card.Model.WindowLength(), c.Int("batch-size"))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -136,6 +144,7 @@ func predictAction(c *cli.Context) error {
 		}
 		return err
 	}
+	timings.Since("predict", t0)
 
 	classNames := card.Schema.ClassNames
 	write := func(w io.Writer) error {
@@ -145,6 +154,7 @@ func predictAction(c *cli.Context) error {
 		return writeCSV(w, res, frame, classNames)
 	}
 	metricsTo := c.App.ErrWriter
+	t0 = time.Now()
 	if out := c.String("out"); out == "-" {
 		bw := bufio.NewWriterSize(c.App.Writer, 1<<16)
 		if err := write(bw); err != nil {
@@ -166,10 +176,18 @@ func predictAction(c *cli.Context) error {
 		metricsTo = c.App.Writer
 		fmt.Fprintf(metricsTo, "wrote %d predictions to %s\n", len(res.Rows), out)
 	}
+	timings.Since("write", t0)
 	if metricsTo == nil {
 		metricsTo = os.Stderr
 	}
+	t0 = time.Now()
 	printPredictSummary(metricsTo, rep, res, frame, card)
+	timings.Since("score", t0)
+	errOut := c.App.ErrWriter
+	if errOut == nil {
+		errOut = os.Stderr
+	}
+	fmt.Fprintf(errOut, "time per stage: %s\n", timing.Format(timing.Totals(timings.Stages())))
 	return nil
 }
 
