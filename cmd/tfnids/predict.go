@@ -198,11 +198,13 @@ func className(names []string, c int64) string {
 	return names[c]
 }
 
-func formatProb(v float32) string {
+// appendProb writes a probability as strconv's shortest float32 form,
+// NaN for a row the model could not classify.
+func appendProb(b []byte, v float32) []byte {
 	if math.IsNaN(float64(v)) {
-		return "NaN"
+		return append(b, "NaN"...)
 	}
-	return strconv.FormatFloat(float64(v), 'g', -1, 32)
+	return strconv.AppendFloat(b, float64(v), 'g', -1, 32)
 }
 
 func timestampOf(frame *dataset.Frame, row int) string {
@@ -212,8 +214,10 @@ func timestampOf(frame *dataset.Frame, row int) string {
 	return time.Unix(0, frame.Timestamps[row]).UTC().Format(time.RFC3339Nano)
 }
 
+// writeCSV writes one line per prediction as encoding/csv would, without
+// a string per cell: a million rows of ten classes are 14 million cells.
+// The only text, the class names, is quoted once by encoding/csv itself.
 func writeCSV(w io.Writer, res *serving.Predictions, frame *dataset.Frame, names []string) error {
-	cw := csv.NewWriter(w)
 	header := []string{"row"}
 	if frame.Timestamps != nil {
 		header = append(header, "timestamp")
@@ -225,28 +229,54 @@ func writeCSV(w io.Writer, res *serving.Predictions, frame *dataset.Frame, names
 	for _, n := range names {
 		header = append(header, "prob_"+n)
 	}
+	cw := csv.NewWriter(w)
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	rec := make([]string, 0, len(header))
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	// cells[c] is class c's name as a CSV cell; cells[len(names)] the
+	// empty cell of an unknown class.
+	cells := make([][]byte, len(names)+1)
+	for c, n := range names {
+		var buf strings.Builder
+		qw := csv.NewWriter(&buf)
+		qw.Write([]string{n})
+		qw.Flush()
+		cells[c] = []byte(strings.TrimSuffix(buf.String(), "\n"))
+	}
+	cell := func(c int64) []byte {
+		if c < 0 || int(c) >= len(names) {
+			return cells[len(names)]
+		}
+		return cells[c]
+	}
+	b := make([]byte, 0, 256)
 	for i, row := range res.Rows {
-		rec = append(rec[:0], strconv.Itoa(row))
+		b = strconv.AppendInt(b[:0], int64(row), 10)
 		if frame.Timestamps != nil {
-			rec = append(rec, timestampOf(frame, row))
+			b = append(b, ',')
+			b = time.Unix(0, frame.Timestamps[row]).UTC().AppendFormat(b, time.RFC3339Nano)
 		}
 		if frame.Labels != nil {
-			rec = append(rec, className(names, int64(frame.Labels[row])))
+			b = append(b, ',')
+			b = append(b, cell(int64(frame.Labels[row]))...)
 		}
-		rec = append(rec, className(names, res.Classes[i]), strconv.FormatInt(res.Classes[i], 10))
+		b = append(b, ',')
+		b = append(b, cell(res.Classes[i])...)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, res.Classes[i], 10)
 		for _, v := range res.Probs[i*res.Width : (i+1)*res.Width] {
-			rec = append(rec, formatProb(v))
+			b = appendProb(append(b, ','), v)
 		}
-		if err := cw.Write(rec); err != nil {
+		b = append(b, '\n')
+		if _, err := w.Write(b); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
 }
 
 func writeJSONL(w io.Writer, res *serving.Predictions, frame *dataset.Frame, names []string) error {
