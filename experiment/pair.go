@@ -84,7 +84,8 @@ func (p *pair) stageSeconds(name string, secs float64) {
 // fitTimed runs m.Fit with o, saving a checkpoint after every epoch
 // through onEpoch, and records where the time went: "fit" (the epochs'
 // batches), "checkpoint" (onEpoch) and "validate" (the rest: the
-// inference-mode pass over the test rows after every epoch).
+// inference-mode pass over the test rows after every epoch, and the
+// epoch's shuffle; without validation the rest counts as fit).
 func (p *pair) fitTimed(m *builders.Model, train builders.Examples, o builders.FitOptions, onEpoch func(builders.EpochStats) error) error {
 	var batches, saving float64
 	o.OnEpochEnd = func(e builders.EpochStats) error {
