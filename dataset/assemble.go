@@ -35,17 +35,21 @@ func (ld *loader) finish() (*Frame, *LoadReport, error) {
 		return nil, nil, &Error{Kind: ErrNoData, File: strings.Join(ld.files, ", "), Msg: "no data rows after the header"}
 	}
 	a := &assembly{width: ld.store.width}
+	t0 := time.Now()
 	ld.remapCodes(a)
 	if ld.opts.Dedupe {
 		ld.dedupe(rep)
 	}
 	ld.compact(a)
+	ld.timings.Since("clean", t0)
 	rep.RowsKept = a.rows
 	if a.rows == 0 {
 		return nil, nil, noRowsKept(rep, ld.files)
 	}
 	if ld.hasTS {
+		t0 = time.Now()
 		a.sortByTime()
+		ld.timings.Since("sort", t0)
 	}
 	rep.Sorted = ld.hasTS
 	rep.HasTime = ld.hasTS
@@ -55,9 +59,11 @@ func (ld *loader) finish() (*Frame, *LoadReport, error) {
 	}
 	f := &Frame{Rows: a.rows, profile: ld.prof, multiClass: ld.opts.MultiClass, networkFeatures: ld.opts.NetworkFeatures,
 		Categories: map[string][]string{}}
+	t0 = time.Now()
 	ld.factorizeClasses(a, f, rep)
 	ld.factorizeCategories(a, f, rep)
 	ld.nameInputs(a, f)
+	ld.timings.Since("factorize", t0)
 	for _, c := range ld.cols {
 		if c.role != roleFeature && c.role != roleCategorical {
 			f.DroppedColumns = append(f.DroppedColumns, c.name)
@@ -67,6 +73,7 @@ func (ld *loader) finish() (*Frame, *LoadReport, error) {
 	rep.FeatureNames = f.FeatureNames
 	rep.AbsentColumns = ld.absent
 	rep.Warnings = append(rep.Warnings, ld.warnings...)
+	rep.Timings = ld.timings.Stages()
 	return f, rep, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tfnids/tfnids/internal/approx"
 	"github.com/tfnids/tfnids/internal/pyenv"
 )
 
@@ -169,4 +170,139 @@ func inOrderBatches(n, b int) [][]int {
 		out = append(out, idx)
 	}
 	return out
+}
+
+// selectCase is a 7×3 matrix with distinct values, so a misplaced row or
+// column shows, and labels 10..16.
+func selectCase() (x []float32, labels []int32) {
+	for i := 0; i < 7; i++ {
+		for j := 0; j < 3; j++ {
+			x = append(x, float32(100*i+j))
+		}
+		labels = append(labels, int32(10+i))
+	}
+	return x, labels
+}
+
+// TestSelectMatchesCopy checks that reading a fold's rows through a
+// selection gives what the copy (Subset) and in-place scaling gave, for
+// contiguous (time-series) and scattered (stratified) folds, rows and
+// windows, without the matrix changing.
+func TestSelectMatchesCopy(t *testing.T) {
+	x, labels := selectCase()
+	orig := append([]float32(nil), x...)
+	cases := [][]int{
+		{2, 3, 4, 5}, // 0: a contiguous run (a time-series fold)
+		{6, 1, 4, 0}, // 1: scattered, out of order
+		nil,          // 2: every row
+		{3},          // 3: one row: no window of 3
+		{},           // 4: none
+	}
+	for ci, idx := range cases {
+		// The copy the fold used to make, scaled in place.
+		var cx []float32
+		var cl []int32
+		rows := idx
+		if rows == nil {
+			rows = []int{0, 1, 2, 3, 4, 5, 6}
+		}
+		for _, i := range rows {
+			cx = append(cx, x[i*3:(i+1)*3]...)
+			cl = append(cl, labels[i])
+		}
+		sc := FitMinMax(cx, len(rows), 3)
+		if fs := FitMinMaxRows(x, 3, idx); len(rows) > 0 && !reflect.DeepEqual(fs, sc) {
+			t.Errorf("%d: FitMinMaxRows = %+v, want %+v", ci, fs, sc)
+		}
+		scaledCopy := append([]float32(nil), cx...)
+		sc.Transform(scaledCopy, len(rows))
+
+		r, err := SelectRows(x, 3, labels, idx)
+		if err != nil {
+			t.Fatalf("%d: %v", ci, err)
+		}
+		if r.Len() != len(rows) || !reflect.DeepEqual(r.Labels(), cl) && len(rows) > 0 {
+			t.Errorf("%d: rows Len %d Labels %v, want %d %v", ci, r.Len(), r.Labels(), len(rows), cl)
+		}
+		order := make([]int, len(rows))
+		for i := range order {
+			order[i] = len(rows) - 1 - i // reversed, as a shuffle would
+		}
+		gx, gy := make([]float32, 3*len(rows)), make([]int32, len(rows))
+		r.Scaled(sc).Gather(order, gx, gy)
+		for k, i := range order {
+			if d := approx.Float32s(gx[k*3:(k+1)*3], scaledCopy[i*3:(i+1)*3], 1e-7, 1e-7); d >= 0 || gy[k] != cl[i] {
+				t.Errorf("%d: scaled row %d = %v label %d, want %v label %d", ci, i, gx[k*3:(k+1)*3], gy[k],
+					scaledCopy[i*3:(i+1)*3], cl[i])
+			}
+		}
+
+		w, err := SelectWindows(x, 3, labels, idx, 3)
+		if err != nil {
+			t.Fatalf("%d: %v", ci, err)
+		}
+		cw, _ := NewWindows(scaledCopy, len(rows), 3, cl, 3)
+		if w.Len() != cw.Len() || !reflect.DeepEqual(w.Labels(), cw.Labels()) && cw.Len() > 0 {
+			t.Fatalf("%d: windows Len %d Labels %v, want %d %v", ci, w.Len(), w.Labels(), cw.Len(), cw.Labels())
+		}
+		if w.Len() > 0 {
+			all := make([]int, w.Len())
+			for i := range all {
+				all[i] = w.Len() - 1 - i
+			}
+			gx, gy := make([]float32, 9*len(all)), make([]int32, len(all))
+			wx, wy := make([]float32, 9*len(all)), make([]int32, len(all))
+			w.Scaled(sc).Gather(all, gx, gy)
+			cw.Gather(all, wx, wy)
+			if d := approx.Float32s(gx, wx, 1e-7, 1e-7); d >= 0 || !reflect.DeepEqual(gy, wy) {
+				t.Errorf("%d: windows gathered %v %v, want %v %v", ci, gx, gy, wx, wy)
+			}
+		}
+	}
+	if !reflect.DeepEqual(x, orig) {
+		t.Error("a selection changed the matrix")
+	}
+}
+
+func TestSelectErrors(t *testing.T) {
+	x, labels := selectCase()
+	cases := []struct {
+		x      []float32
+		labels []int32
+		idx    []int
+	}{
+		{x, labels, []int{0, 7}},      // 0: row out of range
+		{x, labels, []int{-1}},        // 1
+		{x[:20], labels, nil},         // 2: not a multiple of the features
+		{x, labels[:6], []int{0, 1}},  // 3: short labels
+		{x[:18], labels, []int{0, 1}}, // 4: 6 rows, 7 labels
+	}
+	for i, c := range cases {
+		if _, err := SelectRows(c.x, 3, c.labels, c.idx); err == nil {
+			t.Errorf("%d: SelectRows: no error", i)
+		}
+		if _, err := SelectWindows(c.x, 3, c.labels, c.idx, 3); err == nil {
+			t.Errorf("%d: SelectWindows: no error", i)
+		}
+	}
+	if _, err := SelectWindows(x, 3, labels, nil, 0); err == nil {
+		t.Error("window length 0: no error")
+	}
+	r, _ := SelectRows(x, 3, labels, []int{1, 2})
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Scaled with a 2-feature scaler: no panic")
+			}
+		}()
+		r.Scaled(FitMinMax([]float32{1, 2}, 1, 2))
+	}()
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Gather of row 2 of a 2-row selection: no panic")
+			}
+		}()
+		r.Gather([]int{2}, make([]float32, 3), nil)
+	}()
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tfnids/tfnids/timing"
 )
 
 // BadValuePolicy says what happens to a numeric cell that is not a finite
@@ -277,4 +279,9 @@ type LoadReport struct {
 	Warnings []Warning `json:"warnings,omitempty"`
 	// Unlabeled (LoadLike) is true when the data has no label column.
 	Unlabeled bool `json:"unlabeled,omitempty"`
+	// Timings say where the load's time went: "read" (reading and parsing
+	// the files, in parallel), "clean" (merging the chunks, dropping bad
+	// values and duplicates), "sort" (by time) and "factorize" (class and
+	// category codes, one-hot inputs).
+	Timings []timing.Stage `json:"timings,omitempty"`
 }

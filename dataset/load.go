@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/tfnids/tfnids/timing"
 )
 
 // LoadOptions configure Load. The zero value (plus a Profile) reads binary
@@ -167,6 +170,7 @@ type loader struct {
 	tsProto *tsParser
 	seeds   [3]maphash.Seed
 
+	timings  timing.Recorder
 	store    slotStore
 	nextSlot int
 	textCol  []int // canonical column of each LoadOptions.TextColumns entry
@@ -238,12 +242,14 @@ func (ld *loader) run(files []string) (*Frame, *LoadReport, error) {
 			}
 		}()
 	}
+	t0 := time.Now()
 	ld.readErr = ld.read(jobs)
 	close(jobs)
 	wg.Wait()
 	for _, c := range ld.closers {
 		c.Close()
 	}
+	ld.timings.Since("read", t0)
 	return ld.finish()
 }
 

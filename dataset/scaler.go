@@ -28,6 +28,28 @@ func FitMinMax(x []float32, rows, features int) *MinMaxScaler {
 	if len(x) != rows*features {
 		panic(fmt.Sprintf("dataset: FitMinMax: len(x) = %d, want rows*features = %d*%d", len(x), rows, features))
 	}
+	return fitMinMax(features, rows, func(i int) []float32 { return x[i*features : (i+1)*features] })
+}
+
+// FitMinMaxRows fits a scaler on the rows idx of the row-major matrix x
+// with features columns (a fold's training rows of the loaded frame,
+// without copying them); idx nil means every row. It panics if len(x) is
+// not a multiple of features or an index is out of range.
+func FitMinMaxRows(x []float32, features int, idx []int) *MinMaxScaler {
+	if features < 1 || len(x)%features != 0 {
+		panic(fmt.Sprintf("dataset: FitMinMaxRows: len(x) = %d is not a multiple of %d features", len(x), features))
+	}
+	if idx == nil {
+		return FitMinMax(x, len(x)/features, features)
+	}
+	return fitMinMax(features, len(idx), func(i int) []float32 {
+		r := idx[i]
+		return x[r*features : (r+1)*features]
+	})
+}
+
+// fitMinMax fits a scaler on rows rows, row(i) returning row i.
+func fitMinMax(features, rows int, row func(i int) []float32) *MinMaxScaler {
 	s := &MinMaxScaler{
 		DataMin: make([]float64, features),
 		DataMax: make([]float64, features),
@@ -43,11 +65,10 @@ func FitMinMax(x []float32, rows, features int) *MinMaxScaler {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				lo := append([]float32(nil), x[r[0]*features:(r[0]+1)*features]...)
+				lo := append([]float32(nil), row(r[0])...)
 				hi := append([]float32(nil), lo...)
 				for i := r[0] + 1; i < r[1]; i++ {
-					row := x[i*features : (i+1)*features]
-					for j, v := range row {
+					for j, v := range row(i) {
 						if v < lo[j] {
 							lo[j] = v
 						}
@@ -93,17 +114,24 @@ func (s *MinMaxScaler) Transform(x []float32, rows int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := r[0]; i < r[1]; i++ {
-				row := x[i*features : (i+1)*features]
-				for j, v := range row {
-					// X*scale_ then +min_, two roundings as numpy does; the
-					// explicit conversion forbids fusing them into an FMA.
-					row[j] = float32(float64(float64(v)*s.Scale[j]) + s.Min[j])
-				}
-			}
+			s.transformRows(x[r[0]*features:r[1]*features], r[1]-r[0])
 		}()
 	}
 	wg.Wait()
+}
+
+// transformRows is Transform on this goroutine: for a batch that Gather
+// has just copied.
+func (s *MinMaxScaler) transformRows(x []float32, rows int) {
+	features := len(s.Scale)
+	for i := 0; i < rows; i++ {
+		row := x[i*features : (i+1)*features]
+		for j, v := range row {
+			// X*scale_ then +min_, two roundings as numpy does; the
+			// explicit conversion forbids fusing them into an FMA.
+			row[j] = float32(float64(float64(v)*s.Scale[j]) + s.Min[j])
+		}
+	}
 }
 
 // InverseTransform undoes Transform in place.

@@ -117,10 +117,13 @@ func (nf *netFeatures) fill(ctx context.Context, from *dataset.Frame, into ...*d
 	return nil
 }
 
+// foldScope reports whether every fold computes its own features.
+func (nf *netFeatures) foldScope() bool { return nf != nil && nf.cfg.Scope == "fold" }
+
 // perFold fills a fold's training and test rows from the training rows'
 // graph (fold scope only; the dataset scope filled the frame already).
 func (nf *netFeatures) perFold(ctx context.Context, train, test *dataset.Frame) error {
-	if nf == nil || nf.cfg.Scope != "fold" {
+	if !nf.foldScope() {
 		return nil
 	}
 	return nf.fill(ctx, train, train, test)

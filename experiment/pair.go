@@ -12,6 +12,7 @@ import (
 	"github.com/tfnids/tfnids/modelcard"
 	"github.com/tfnids/tfnids/report"
 	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/timing"
 )
 
 // pair trains and evaluates one model on one fold in one slot. Its access
@@ -69,7 +70,46 @@ func CheckpointName(epoch int, loss float64) string {
 	return fmt.Sprintf("weights-%02d-%.4f", epoch, loss)
 }
 
+// stage records a step of the pair as lasting from t0 to now.
+func (p *pair) stage(name string, t0 time.Time) {
+	p.stageSeconds(name, time.Since(t0).Seconds())
+}
+
+func (p *pair) stageSeconds(name string, secs float64) {
+	if p.sched != nil {
+		p.sched.timings.Add(timing.Stage{Name: name, Fold: p.fold, Model: p.name, Seconds: secs})
+	}
+}
+
+// fitTimed runs m.Fit with o, saving a checkpoint after every epoch
+// through onEpoch, and records where the time went: "fit" (the epochs'
+// batches), "checkpoint" (onEpoch) and "validate" (the rest: the
+// inference-mode pass over the test rows after every epoch, and the
+// epoch's shuffle; without validation the rest counts as fit).
+func (p *pair) fitTimed(m *builders.Model, train builders.Examples, o builders.FitOptions, onEpoch func(builders.EpochStats) error) error {
+	var batches, saving float64
+	o.OnEpochEnd = func(e builders.EpochStats) error {
+		batches += e.Seconds
+		t0 := time.Now()
+		defer func() { saving += time.Since(t0).Seconds() }()
+		return onEpoch(e)
+	}
+	t0 := time.Now()
+	_, err := m.Fit(train, o)
+	rest := time.Since(t0).Seconds() - batches - saving
+	if o.Validation == nil {
+		batches, rest = batches+rest, 0 // shuffling and progress output
+	}
+	p.stageSeconds("fit", batches)
+	p.stageSeconds("checkpoint", saving)
+	if o.Validation != nil {
+		p.stageSeconds("validate", rest)
+	}
+	return err
+}
+
 func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testLabels []int32, numClasses int) (*evaluated, error) {
+	t0 := time.Now()
 	m, err := p.build()
 	if err != nil {
 		return nil, err
@@ -88,6 +128,7 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 	if err := p.writeCard(); err != nil {
 		return nil, err
 	}
+	p.stage("build", t0)
 
 	batches := (trainEx.Len() + p.cfg.BatchSize - 1) / p.cfg.BatchSize
 	p.obs.ModelStart(p.fold, p.name, p.cfg.Epochs, batches)
@@ -96,20 +137,19 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 	if p.cfg.Validation {
 		validation = testEx
 	}
-	_, err = m.Fit(trainEx, builders.FitOptions{
+	err = p.fitTimed(m, trainEx, builders.FitOptions{
 		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !p.mc.IsRecurrent() || p.cfg.ShuffleWindows, Seed: p.cfg.Seed + int64(p.fold),
 		Patience: p.cfg.Patience, RestoreBest: p.cfg.RestoreBest, Monitor: p.cfg.Monitor, Validation: validation,
 		InitialEpoch: len(prior), PriorHistory: prior,
 		Context: ctx,
 		OnBatch: p.obs.Batch,
-		OnEpochEnd: func(e builders.EpochStats) error {
-			p.obs.Epoch(p.fold, p.name, e)
-			prefix := filepath.Join(p.dir(), CheckpointName(e.Epoch, e.Loss))
-			if err := p.save(m, prefix); err != nil {
-				return err
-			}
-			return p.sched.epochDone(p.prog, e, prefix)
-		},
+	}, func(e builders.EpochStats) error {
+		p.obs.Epoch(p.fold, p.name, e)
+		prefix := filepath.Join(p.dir(), CheckpointName(e.Epoch, e.Loss))
+		if err := p.save(m, prefix); err != nil {
+			return err
+		}
+		return p.sched.epochDone(p.prog, e, prefix)
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -130,6 +170,7 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 	}
 	var bn *report.BNRecalibration
 	if p.cfg.BNRecalibrate && m.HasBatchNorm() {
+		t0 := time.Now()
 		if bn, err = p.recalibrate(m, trainEx, testEx); err != nil {
 			return nil, err
 		}
@@ -137,23 +178,31 @@ func (p *pair) run(ctx context.Context, trainEx, testEx builders.Examples, testL
 		if err := p.save(m, filepath.Join(p.dir(), last)); err != nil {
 			return nil, err
 		}
+		p.stage("bn-recalibrate", t0)
 	}
 
-	t0 := time.Now()
+	t0 = time.Now()
 	probs, pred, err := m.Predict(testEx, p.cfg.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("predict: %w", err)
 	}
 	ev := &evaluated{predictSeconds: time.Since(t0).Seconds(), trainSeconds: trainSeconds, bn: bn}
+	p.stageSeconds("predict", ev.predictSeconds)
+	t0 = time.Now()
 	ev.eval = report.Evaluate(testLabels, pred, numClasses, p.frame.ClassNames, p.cfg.Binary)
 	ev.epochs = epochs
 	ev.calibration = report.Calibrate(p.fold, probs, len(probs)/max(len(pred), 1), testLabels)
 	p.warnLossGap(epochs, bn, m.HasBatchNorm())
+	p.stage("score", t0)
+	t0 = time.Now()
 	if p.cfg.ExportDir != "" && p.cfg.ExportBest == "" && !p.cfg.Final {
 		ev.exported, err = p.export(m, last)
+		p.stage("export", t0)
 		return ev, err
 	}
-	return ev, modelcard.Write(p.dir(), p.card(last))
+	err = modelcard.Write(p.dir(), p.card(last))
+	p.stage("model card", t0)
+	return ev, err
 }
 
 // recalibrate re-estimates the model's batch-norm statistics on the

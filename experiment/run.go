@@ -17,6 +17,7 @@ import (
 	"github.com/tfnids/tfnids/internal/atomicfile"
 	"github.com/tfnids/tfnids/report"
 	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/timing"
 )
 
 // Observer is told what a run is doing; the CLI draws progress bars from it.
@@ -69,6 +70,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		}
 		textCols = []string{srcCol, dstCol}
 	}
+	timings := &timing.Recorder{}
 	frame, rep, err := dataset.Load(cfg.Data, dataset.LoadOptions{
 		Profile: prof, BadValues: policy, Dedupe: cfg.Dedupe, SortByTimestamp: cfg.SortTimestamp,
 		MultiClass: !cfg.Binary, NetworkFeatures: cfg.NetworkFeatures, TextColumns: textCols,
@@ -79,6 +81,9 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	}
 	if rep.ProfileWhy == "" {
 		rep.ProfileWhy = why
+	}
+	for _, st := range rep.Timings {
+		timings.Add(st)
 	}
 	obs.Loaded(frame, rep)
 	if frame.Rows == 0 {
@@ -101,9 +106,11 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	var nf *netFeatures
 	if computeNF {
 		// before the folds: MinMax scaling sees these columns like any other
+		t0 := time.Now()
 		if nf, err = newNetFeatures(ctx, *cfg.Graph, frame, srcCol, dstCol); err != nil {
 			return nil, err
 		}
+		timings.Since("network features", t0)
 	}
 
 	devices, err := tfgraph.ListDevices()
@@ -150,6 +157,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 			res = r
 		}
 	}
+	priorTimings := res.Timings
 	splitter := cfg.Splitter()
 	res.Configuration = splitter.String()
 	res.MultiClass = !cfg.Binary
@@ -185,6 +193,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	}
 	out := &Outcome{Results: res, ResultsPath: st.ResultsPath, WeightsRoot: weightsRoot}
 
+	t0 := time.Now()
 	folds, err := splitter.Split(frame.Rows, frame.Labels)
 	if err != nil {
 		return nil, err
@@ -216,7 +225,7 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		if warning := res.AddSplit(foldNo, trainSup, testSup); warning != "" {
 			obs.Warn(warning)
 		}
-		prep[k] = &foldData{fold: fold, frame: frame, nf: nf, ctx: ctx}
+		prep[k] = &foldData{fold: fold, number: foldNo, frame: frame, nf: nf, ctx: ctx, timings: timings}
 		for i, kind := range kinds {
 			mc := mcs[i]
 			mc.Seed = cfg.Seed + int64(foldNo)
@@ -226,13 +235,16 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 			jobs = append(jobs, &job{fold: foldNo, folds: len(folds), kind: kind, mc: mc, data: prep[k]})
 		}
 	}
+	timings.Since("split", t0)
 	sched := &scheduler{cfg: cfg, st: st, res: res, obs: obs, warnings: rec, out: out, weightsRoot: weightsRoot,
-		frame: frame, profile: prof, numClasses: numClasses, nf: nf}
+		frame: frame, profile: prof, numClasses: numClasses, nf: nf, timings: timings, priorTimings: priorTimings}
 	if err := sched.run(ctx, jobs, slots); err != nil {
 		return out, err
 	}
 	if cfg.ExportBest != "" {
+		t0 := time.Now()
 		e, err := exportBest(cfg, res, weightsRoot, slots[0])
+		timings.Since("export", t0)
 		out.Exports = append(out.Exports, e...)
 		if err != nil {
 			return out, err
@@ -249,7 +261,8 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 		res.NetworkGraph = nf.record()
 	}
 	res.Finish(time.Now())
-	rec.flush(res)
+	t0 = time.Now()
+	sched.flush()
 	path, err := report.WriteResults(cfg.ResultsDir, res, st.Start)
 	if err != nil {
 		return out, err
@@ -260,32 +273,15 @@ func Run(ctx context.Context, cfg Config, obs Observer, commandLine []string) (*
 	if err := st.save(statePath(weightsRoot)); err != nil {
 		return out, err
 	}
+	// The last write's own time is known only now: it is in the returned
+	// results, not in the file.
+	timings.Since("results", t0)
+	res.Timings = append(slices.Clone(priorTimings), timings.Stages()...)
 	return out, nil
 }
 
 // Version is recorded in results files; the CLI sets it.
 var Version = "dev"
-
-// examplesFor wraps a fold's scaled rows for a model: single rows for row
-// models (the CNN, dense), windows of seqLen consecutive rows (built inside
-// the split, never across it) for window models (the LSTM, GRU; seqLen >
-// 0). Windows label their last row, so the first seqLen-1 test rows get no
-// prediction, as in the seed.
-func examplesFor(seqLen int, train, test *dataset.Frame) (trainEx, testEx builders.Examples, testLabels []int32, err error) {
-	if seqLen == 0 {
-		return dataset.NewRows(train.X, train.Rows, train.Features, train.Labels),
-			dataset.NewRows(test.X, test.Rows, test.Features, test.Labels), test.Labels, nil
-	}
-	trw, err := dataset.NewWindows(train.X, train.Rows, train.Features, train.Labels, seqLen)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("training windows: %w", err)
-	}
-	tew, err := dataset.NewWindows(test.X, test.Rows, test.Features, test.Labels, seqLen)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("test windows: %w", err)
-	}
-	return trw, tew, test.Labels[seqLen-1:], nil
-}
 
 // DataError marks a failure caused by the input data or profile (exit code 2
 // in the CLI) rather than by training.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -128,10 +129,51 @@ func TestRunWritesCheckpointsAndResults(t *testing.T) {
 	if r.Endtime == "" || r.Configuration == "" || len(r.LabelNames) != 9 {
 		t.Errorf("endtime %q, configuration %q, labels %v", r.Endtime, r.Configuration, r.LabelNames)
 	}
+	// The file has every stage but the writing of the file itself.
+	checkTimings(t, out.Results)
+	if n := len(out.Results.Timings); len(r.Timings) != n-1 || r.Timings[n-2] != out.Results.Timings[n-2] {
+		t.Errorf("the file has %d stages, the run %d; want all but the last write", len(r.Timings), n)
+	}
 	// A finished run cannot be resumed.
 	cfg.Resume = true
 	if _, err := Run(context.Background(), cfg, &quietObserver{}, nil); err == nil || !strings.Contains(err.Error(), "already finished") {
 		t.Errorf("resume of a finished run: %v", err)
+	}
+}
+
+// checkTimings checks the stages of a finished run of testConfig (2 folds,
+// cnn and gru): the load's, one scaler per fold, every step of every pair,
+// and Fit's time split into fit, validate and checkpoint without losing any
+// of it.
+func checkTimings(t *testing.T, r *report.Results) {
+	t.Helper()
+	count := map[string]int{}
+	perPair := map[string]float64{} // fold/model -> fit + validate + checkpoint
+	for _, s := range r.Timings {
+		count[s.Name]++
+		if s.Seconds < 0 {
+			t.Errorf("stage %+v: negative time", s)
+		}
+		switch s.Name {
+		case "fit", "validate", "checkpoint":
+			perPair[fmt.Sprintf("%d/%s", s.Fold, s.Model)] += s.Seconds
+		}
+	}
+	want := map[string]int{"read": 1, "clean": 1, "factorize": 1, "split": 1, "fit scaler": 2, "build": 4, "fit": 4,
+		"validate": 4, "checkpoint": 4, "predict": 4, "score": 4, "model card": 4, "results": 5}
+	for name, n := range want {
+		if count[name] != n {
+			t.Errorf("%d %q stages, want %d (all: %v)", count[name], name, n, count)
+		}
+	}
+	for _, name := range r.ModelNames() {
+		for _, sc := range r.Models[name].Scores {
+			got, fit := perPair[fmt.Sprintf("%d/%s", sc.Fold, name)], float64(sc.TrainSeconds)
+			// The parts are measured inside the span train_seconds measures.
+			if got > fit+1e-3 || got < 0.9*fit-0.05 {
+				t.Errorf("fold %d %s: fit + validate + checkpoint = %.3fs, train_seconds %.3fs", sc.Fold, name, got, fit)
+			}
+		}
 	}
 }
 
@@ -179,6 +221,16 @@ func TestInterruptAndResumeEqualsUninterrupted(t *testing.T) {
 	}
 	for _, d := range diffs {
 		t.Errorf("resumed vs uninterrupted: %s", d)
+	}
+	// The resumed run's stages follow the interrupted run's.
+	reads := 0
+	for _, s := range resumed.Results.Timings {
+		if s.Name == "read" {
+			reads++
+		}
+	}
+	if reads != 2 {
+		t.Errorf("%d read stages after a resume, want 2 (the interrupted run's and the resumed run's)", reads)
 	}
 }
 

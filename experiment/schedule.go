@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tfnids/tfnids/builders"
 	"github.com/tfnids/tfnids/crossval"
 	"github.com/tfnids/tfnids/dataset"
 	"github.com/tfnids/tfnids/report"
 	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/timing"
 )
 
 // Slot is a place where a (fold, model) pair trains: this process, or one
@@ -37,32 +40,85 @@ type job struct {
 	tries       int
 }
 
-// foldData is a fold's scaled training and test rows, built once on first
-// use and shared by the fold's models.
+// foldData is a fold's training and test rows and the scaler fitted on
+// the training rows, made once on first use and shared by the fold's
+// models. The examples read the fold's rows of the loaded frame through
+// the fold's indices and scale each batch as they gather it, so a fold
+// costs its scaler, not a scaled copy of its rows (at the study's size,
+// five folds of copies were 3.3 times the frame). Only fold-scope network
+// features, which give every fold its own graph columns, copy the fold's
+// rows.
 type foldData struct {
-	once        sync.Once
-	fold        crossval.Fold
-	frame       *dataset.Frame
-	train, test *dataset.Frame
-	scaler      *dataset.MinMaxScaler
-	nf          *netFeatures    // fold-scope network features, or nil
-	ctx         context.Context // for the network features
-	err         error
+	once    sync.Once
+	fold    crossval.Fold
+	number  int // 1-based; 0 for the final model's rows (all of them)
+	frame   *dataset.Frame
+	nf      *netFeatures    // fold-scope network features, or nil
+	ctx     context.Context // for the network features
+	timings *timing.Recorder
+	// trainSrc and testSrc hold the rows; trainIdx and testIdx select them
+	// (nil: all rows of a copy).
+	trainSrc, testSrc *dataset.Frame
+	trainIdx, testIdx []int
+	scaler            *dataset.MinMaxScaler
+	err               error
 }
 
-func (f *foldData) get() (*dataset.Frame, *dataset.Frame, *dataset.MinMaxScaler, error) {
+func (f *foldData) get() (*dataset.MinMaxScaler, error) {
 	f.once.Do(func() {
-		f.train, f.test = f.frame.Subset(f.fold.Train), f.frame.Subset(f.fold.Test)
-		// fold-scope network features: the training rows' graph, before
-		// the scaler is fitted
-		if f.err = f.nf.perFold(f.ctx, f.train, f.test); f.err != nil {
-			return
+		f.trainSrc, f.testSrc, f.trainIdx, f.testIdx = f.frame, f.frame, f.fold.Train, f.fold.Test
+		if f.nf.foldScope() {
+			t0 := time.Now()
+			f.trainSrc, f.testSrc = f.frame.Subset(f.fold.Train), f.frame.Subset(f.fold.Test)
+			f.trainIdx, f.testIdx = nil, nil
+			// the training rows' graph, before the scaler is fitted
+			if f.err = f.nf.perFold(f.ctx, f.trainSrc, f.testSrc); f.err != nil {
+				return
+			}
+			f.timings.Add(timing.Stage{Name: "network features", Fold: f.number, Seconds: time.Since(t0).Seconds()})
 		}
-		f.scaler = dataset.FitMinMax(f.train.X, f.train.Rows, f.train.Features)
-		f.scaler.Transform(f.train.X, f.train.Rows)
-		f.scaler.Transform(f.test.X, f.test.Rows)
+		t0 := time.Now()
+		f.scaler = dataset.FitMinMaxRows(f.trainSrc.X, f.trainSrc.Features, f.trainIdx)
+		f.timings.Add(timing.Stage{Name: "fit scaler", Fold: f.number, Seconds: time.Since(t0).Seconds()})
 	})
-	return f.train, f.test, f.scaler, f.err
+	return f.scaler, f.err
+}
+
+// examples returns the fold's scaled training and test examples for a
+// model: single rows for row models (the CNN, dense), windows of window
+// consecutive rows (built inside the split, never across it) for window
+// models (the LSTM, GRU; window > 0), and the test examples' labels.
+// Windows label their last row, so the first window-1 test rows get no
+// prediction, as in the seed.
+func (f *foldData) examples(window int) (train, test builders.Examples, testLabels []int32, err error) {
+	if _, err := f.get(); err != nil {
+		return nil, nil, nil, err
+	}
+	if train, _, err = f.selectExamples(f.trainSrc, f.trainIdx, window); err != nil {
+		return nil, nil, nil, fmt.Errorf("training examples: %w", err)
+	}
+	if f.number == 0 {
+		return train, nil, nil, nil // the final model: no test rows
+	}
+	if test, testLabels, err = f.selectExamples(f.testSrc, f.testIdx, window); err != nil {
+		return nil, nil, nil, fmt.Errorf("test examples: %w", err)
+	}
+	return train, test, testLabels, nil
+}
+
+func (f *foldData) selectExamples(src *dataset.Frame, idx []int, window int) (builders.Examples, []int32, error) {
+	if window == 0 {
+		r, err := dataset.SelectRows(src.X, src.Features, src.Labels, idx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return r.Scaled(f.scaler), r.Labels(), nil
+	}
+	w, err := dataset.SelectWindows(src.X, src.Features, src.Labels, idx, window)
+	if err != nil {
+		return nil, nil, err
+	}
+	return w.Scaled(f.scaler), w.Labels(), nil
 }
 
 // scheduler runs jobs on slots and owns the run's shared state: the
@@ -80,6 +136,9 @@ type scheduler struct {
 	profile     *dataset.Profile
 	numClasses  int
 	nf          *netFeatures // computed network features, or nil
+	timings     *timing.Recorder
+	// priorTimings are the stages of the run that --resume continues.
+	priorTimings []timing.Stage
 }
 
 // lockedObserver serializes observer calls from several slots and drops
@@ -217,7 +276,7 @@ func (s *scheduler) run(ctx context.Context, jobs []*job, slots []Slot) error {
 	if firstErr != nil {
 		if errors.Is(firstErr, ErrInterrupted) || ctx.Err() != nil {
 			s.mu.Lock()
-			s.warnings.flush(s.res)
+			s.flush()
 			_, werr := report.WriteResults(s.cfg.ResultsDir, s.res, s.st.Start)
 			s.mu.Unlock()
 			if werr != nil {
@@ -237,10 +296,6 @@ func (s *scheduler) run(ctx context.Context, jobs []*job, slots []Slot) error {
 
 // runJob trains one pair on slot and records its evaluation.
 func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer) error {
-	train, test, scaler, err := j.data.get()
-	if err != nil {
-		return err
-	}
 	mc := j.mc
 	mc.Device = slot.Device
 	name := mc.Name()
@@ -248,7 +303,7 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 	if in := mc.InputShape(); len(in) == 2 {
 		window = in[0]
 	}
-	trainEx, testEx, testLabels, err := examplesFor(window, train, test)
+	trainEx, testEx, testLabels, err := j.data.examples(window)
 	if err != nil {
 		return err
 	}
@@ -259,9 +314,9 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 		s.st.Running = append(s.st.Running, prog)
 	}
 	s.mu.Unlock()
-	obs.FoldStart(j.fold, j.folds, train.Rows, test.Rows)
+	obs.FoldStart(j.fold, j.folds, len(j.data.fold.Train), len(j.data.fold.Test))
 	p := &pair{cfg: s.cfg, sched: s, obs: obs, fold: j.fold, kind: j.kind, name: name, mc: mc,
-		sess: slot.Session, weightsRoot: s.weightsRoot, scaler: scaler, frame: s.frame, prog: prog}
+		sess: slot.Session, weightsRoot: s.weightsRoot, scaler: j.data.scaler, frame: s.frame, prog: prog}
 	ev, err := p.run(ctx, trainEx, testEx, testLabels, s.numClasses)
 	if err != nil {
 		return err
@@ -283,11 +338,22 @@ func (s *scheduler) runJob(ctx context.Context, j *job, slot Slot, obs Observer)
 		s.out.Exports = append(s.out.Exports, ev.exported)
 	}
 	s.st.finish(j.fold, name)
-	s.warnings.flush(s.res)
+	t0 := time.Now()
+	defer func() {
+		s.timings.Add(timing.Stage{Name: "results", Fold: j.fold, Model: name, Seconds: time.Since(t0).Seconds()})
+	}()
+	s.flush()
 	if _, err := report.WriteResults(s.cfg.ResultsDir, s.res, s.st.Start); err != nil {
 		return err
 	}
 	return s.st.save(statePath(s.weightsRoot))
+}
+
+// flush copies the warnings and the stage times so far into the results,
+// before they are written; the caller holds mu.
+func (s *scheduler) flush() {
+	s.warnings.flush(s.res)
+	s.res.Timings = append(slices.Clone(s.priorTimings), s.timings.Stages()...)
 }
 
 // epochDone records a pair's completed epoch and its checkpoint in the

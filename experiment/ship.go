@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tfnids/tfnids/builders"
 	"github.com/tfnids/tfnids/crossval"
-	"github.com/tfnids/tfnids/dataset"
 	"github.com/tfnids/tfnids/modelcard"
 	"github.com/tfnids/tfnids/report"
 	"github.com/tfnids/tfnids/serving"
@@ -106,25 +106,23 @@ func trainFinal(ctx context.Context, cfg Config, s *scheduler, slot Slot) ([]str
 	}
 	// fold-scope network features: the final model's training rows are all
 	// rows, so its graph is the graph of all of them
-	fd := &foldData{fold: crossval.Fold{Train: all}, frame: s.frame, nf: s.nf, ctx: ctx}
-	train, _, scaler, err := fd.get()
+	fd := &foldData{fold: crossval.Fold{Train: all}, frame: s.frame, nf: s.nf, ctx: ctx, timings: s.timings}
+	scaler, err := fd.get()
 	if err != nil {
 		return nil, err
 	}
-	var trainEx builders.Examples = dataset.NewRows(train.X, train.Rows, train.Features, train.Labels)
 	var out []string
 	kinds, mcs := cfg.modelConfigs(s.frame.Features, s.numClasses)
 	for i, kind := range kinds {
 		mc := mcs[i]
 		mc.Device = slot.Device
+		window := 0
 		if in := mc.InputShape(); len(in) == 2 {
-			w, err := dataset.NewWindows(train.X, train.Rows, train.Features, train.Labels, in[0])
-			if err != nil {
-				return out, fmt.Errorf("final model: %w", err)
-			}
-			trainEx = w
-		} else {
-			trainEx = dataset.NewRows(train.X, train.Rows, train.Features, train.Labels)
+			window = in[0]
+		}
+		trainEx, _, _, err := fd.examples(window)
+		if err != nil {
+			return out, fmt.Errorf("final model: %w", err)
 		}
 		p := &pair{cfg: cfg, sched: s, obs: s.obs, kind: kind, name: mc.Name(), mc: mc, sess: slot.Session,
 			weightsRoot: s.weightsRoot, scaler: scaler, frame: s.frame, final: true}
@@ -133,14 +131,15 @@ func trainFinal(ctx context.Context, cfg Config, s *scheduler, slot Slot) ([]str
 			return out, fmt.Errorf("final %s: %w", kind, err)
 		}
 		s.res.AddExport(report.ExportInfo{Model: p.name, Source: "final",
-			Why: fmt.Sprintf("trained on all %d rows after cross-validation", train.Rows), Dir: dir})
-		out = append(out, fmt.Sprintf("%s (%s: final model on all %d rows)", dir, p.name, train.Rows))
+			Why: fmt.Sprintf("trained on all %d rows after cross-validation", s.frame.Rows), Dir: dir})
+		out = append(out, fmt.Sprintf("%s (%s: final model on all %d rows)", dir, p.name, s.frame.Rows))
 	}
 	return out, nil
 }
 
 // trainAll fits the final model on every row and exports it.
 func (p *pair) trainAll(ctx context.Context, trainEx builders.Examples) (string, error) {
+	t0 := time.Now()
 	m, err := p.build()
 	if err != nil {
 		return "", err
@@ -152,22 +151,23 @@ func (p *pair) trainAll(ctx context.Context, trainEx builders.Examples) (string,
 	if err := p.writeCard(); err != nil {
 		return "", err
 	}
+	p.stage("build", t0)
 	batches := (trainEx.Len() + p.cfg.BatchSize - 1) / p.cfg.BatchSize
 	p.obs.ModelStart(0, p.name+" (final, all rows)", p.cfg.Epochs, batches)
 	last := ""
-	_, err = m.Fit(trainEx, builders.FitOptions{
+	err = p.fitTimed(m, trainEx, builders.FitOptions{
 		Epochs: p.cfg.Epochs, BatchSize: p.cfg.BatchSize, Shuffle: !p.mc.IsRecurrent() || p.cfg.ShuffleWindows, Seed: p.cfg.Seed,
 		Patience: p.cfg.Patience, RestoreBest: p.cfg.RestoreBest, Context: ctx, OnBatch: p.obs.Batch,
-		OnEpochEnd: func(e builders.EpochStats) error {
-			p.obs.Epoch(0, p.name+" (final)", e)
-			last = CheckpointName(e.Epoch, e.Loss)
-			return p.save(m, filepath.Join(p.dir(), last))
-		},
+	}, func(e builders.EpochStats) error {
+		p.obs.Epoch(0, p.name+" (final)", e)
+		last = CheckpointName(e.Epoch, e.Loss)
+		return p.save(m, filepath.Join(p.dir(), last))
 	})
 	if err != nil {
 		return "", err
 	}
 	if p.cfg.BNRecalibrate && m.HasBatchNorm() {
+		t0 := time.Now()
 		if err := m.RecalibrateBatchNorm(trainEx, p.cfg.BatchSize); err != nil {
 			return "", err
 		}
@@ -175,7 +175,10 @@ func (p *pair) trainAll(ctx context.Context, trainEx builders.Examples) (string,
 		if err := p.save(m, filepath.Join(p.dir(), last)); err != nil {
 			return "", err
 		}
+		p.stage("bn-recalibrate", t0)
 	}
+	t0 = time.Now()
+	defer p.stage("export", t0)
 	return p.export(m, last)
 }
 

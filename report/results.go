@@ -12,6 +12,7 @@ import (
 
 	"github.com/tfnids/tfnids/internal/atomicfile"
 	"github.com/tfnids/tfnids/spec"
+	"github.com/tfnids/tfnids/timing"
 )
 
 // FormatVersion identifies the layout of the results files this package
@@ -80,6 +81,11 @@ type Results struct {
 	Warnings []string
 	// Exports lists the models chosen for shipping (--export-best, --final).
 	Exports []ExportInfo
+	// Timings say where the run's time went, stage by stage (reading the
+	// data, fitting each fold's scaler, building, fitting, validating,
+	// checkpointing, predicting, scoring and exporting each pair, writing
+	// results); a resumed run appends its own to the interrupted run's.
+	Timings []timing.Stage
 }
 
 // ModelResults holds one model's per-fold entries; every list is sorted by
@@ -268,6 +274,7 @@ type resultsJSON struct {
 	Splits                   []SplitInfo            `json:"splits"`
 	Warnings                 []string               `json:"warnings"`
 	Exports                  []ExportInfo           `json:"exports,omitempty"`
+	Timings                  []timing.Stage         `json:"timings,omitempty"`
 }
 
 // SeedKeys are the seed's top-level keys, in its order.
@@ -314,6 +321,7 @@ func (r Results) MarshalJSON() ([]byte, error) {
 		Splits:                   nonNil(r.Splits),
 		Warnings:                 nonNil(r.Warnings),
 		Exports:                  r.Exports,
+		Timings:                  r.Timings,
 	}
 	if !r.Start.IsZero() {
 		j.Start = r.Start.Format(time.RFC3339Nano)
@@ -364,6 +372,7 @@ func (r *Results) UnmarshalJSON(b []byte) error {
 		Splits:                   j.Splits,
 		Warnings:                 j.Warnings,
 		Exports:                  j.Exports,
+		Timings:                  j.Timings,
 	}
 	if j.AverageAcc.vals != nil {
 		r.AverageAcc = make(map[string]float64, len(j.AverageAcc.vals))

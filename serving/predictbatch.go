@@ -85,6 +85,10 @@ func PredictExamples(ctx context.Context, p *tfgraph.Predictor, x []float32, row
 		if err != nil {
 			return nil, err
 		}
+		if res.Probs == nil {
+			// the width is known from the first batch: one allocation
+			res.Probs = make([]float32, 0, n*(len(probs)/max(k, 1)))
+		}
 		res.Probs = append(res.Probs, probs...)
 	}
 	res.Seconds = time.Since(start).Seconds()

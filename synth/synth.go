@@ -22,7 +22,8 @@
 //     (rates from sizes over duration, subflows equal totals, ...), and the
 //     seed's zero-variance columns are constant 0;
 //   - timestamps never decrease (arrivals of a Poisson process, written at
-//     one-second resolution, so ties are common);
+//     one-second resolution, so ties are common), unless Options.Runs
+//     asks for several time-ordered runs one after another;
 //   - dirty values at a small rate: zero-duration flows whose rates are
 //     "Infinity" (CICFlowMeter's division by zero), "NaN" rates, and empty
 //     cells.
@@ -127,6 +128,12 @@ type Options struct {
 	Start time.Time
 	// FlowsPerSecond is the mean arrival rate; 0 means 20.
 	FlowsPerSecond float64
+	// Runs is the number of time-ordered runs the rows are written in, one
+	// after another, each spanning the whole time range (as when the CSVs
+	// of several captures are concatenated), so that a file of more than
+	// one run is out of time order and a reader must sort it; run 0 is
+	// what a single run would start with. 0 means 1; at most Rows.
+	Runs int
 }
 
 // Stats describes what Write wrote.
@@ -175,6 +182,12 @@ func (o Options) normalize() (Options, error) {
 	if !(o.FlowsPerSecond > 0) || math.IsInf(o.FlowsPerSecond, 0) {
 		return o, fmt.Errorf("synth: flows per second must be > 0 (got %v)", o.FlowsPerSecond)
 	}
+	if o.Runs == 0 {
+		o.Runs = 1
+	}
+	if o.Runs < 1 || o.Runs > o.Rows {
+		return o, fmt.Errorf("synth: runs must be between 1 and the rows, %d (got %d)", o.Rows, o.Runs)
+	}
 	return o, nil
 }
 
@@ -186,7 +199,6 @@ func Write(w io.Writer, o Options) (*Stats, error) {
 		return nil, err
 	}
 	cols, _ := Columns(o.Profile)
-	g := newGenerator(o)
 	bw := bufio.NewWriterSize(w, 1<<20)
 	st := &Stats{Columns: len(cols), ClassCounts: map[string]int{}}
 	buf := make([]byte, 0, 4096)
@@ -200,16 +212,23 @@ func Write(w io.Writer, o Options) (*Stats, error) {
 	if _, err := bw.Write(buf); err != nil {
 		return nil, err
 	}
-	for i := 0; i < o.Rows; i++ {
-		buf = g.row(buf[:0], st)
-		if _, err := bw.Write(buf); err != nil {
-			return nil, err
+	for r := 0; r < o.Runs; r++ {
+		// Every run spans the time range of the whole file: its share of
+		// the arrival rate.
+		ro := o
+		ro.FlowsPerSecond /= float64(o.Runs)
+		g := newGenerator(ro, r)
+		for i := o.Rows * r / o.Runs; i < o.Rows*(r+1)/o.Runs; i++ {
+			buf = g.row(buf[:0], st)
+			if _, err := bw.Write(buf); err != nil {
+				return nil, err
+			}
 		}
-		if i == 0 {
-			st.First = g.now.Truncate(time.Second)
+		if last := g.now.Truncate(time.Second); last.After(st.Last) {
+			st.Last = last
 		}
 	}
-	st.Last = g.now.Truncate(time.Second)
+	st.First = o.Start.Truncate(time.Second)
 	st.Rows = o.Rows
 	if err := bw.Flush(); err != nil {
 		return nil, err
@@ -299,8 +318,9 @@ type generator struct {
 	tsSec   int64
 }
 
-func newGenerator(o Options) *generator {
-	g := &generator{o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x5eed_cafe)), now: o.Start, tsSec: math.MinInt64}
+// newGenerator starts run number run (0 for a file of one run).
+func newGenerator(o Options, run int) *generator {
+	g := &generator{o: o, rng: rand.New(rand.NewPCG(o.Seed, 0x5eed_cafe+uint64(run))), now: o.Start, tsSec: math.MinInt64}
 	var sum float64
 	for _, w := range classWeights[:o.Classes] {
 		sum += w

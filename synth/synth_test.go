@@ -144,6 +144,62 @@ func TestTimestampsAreOrdered(t *testing.T) {
 	}
 }
 
+// TestRuns checks that Runs writes that many time-ordered runs over the
+// same time span, one after another, that one run is the default file,
+// and that the load's sort puts the rows back in time order.
+func TestRuns(t *testing.T) {
+	one, _ := generate(t, Options{Rows: 3000, Seed: 9})
+	if r1, _ := generate(t, Options{Rows: 3000, Seed: 9, Runs: 1}); !bytes.Equal(one, r1) {
+		t.Error("Runs 1 wrote another file than the default")
+	}
+	data, st := generate(t, Options{Rows: 3000, Seed: 9, Runs: 3})
+	recs := records(t, data)
+	col := slices.Index(recs[0], "Timestamp")
+	var starts []int // rows where time goes back
+	var prev, last time.Time
+	for i, rec := range recs[1:] {
+		ts, err := time.Parse(TimestampLayout, rec[col])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 || ts.Before(prev) {
+			starts = append(starts, i)
+		}
+		if ts.After(last) {
+			last = ts
+		}
+		prev = ts
+	}
+	if !slices.Equal(starts, []int{0, 1000, 2000}) || len(recs)-1 != 3000 {
+		t.Fatalf("runs start at rows %v of %d, want [0 1000 2000] of 3000", starts, len(recs)-1)
+	}
+	if !st.Last.Equal(last) || !st.First.Equal(time.Date(2019, 4, 25, 9, 0, 0, 0, time.UTC)) {
+		t.Errorf("stats time range %v - %v, file ends %v", st.First, st.Last, last)
+	}
+	// Each run spans the time of the whole file: 3000 flows at 20/s, ~150 s.
+	if span := last.Sub(st.First); span < 100*time.Second || span > 200*time.Second {
+		t.Errorf("time span %v, want about 150s", span)
+	}
+	if bytes.Equal(data[:len(one)/4], one[:len(one)/4]) {
+		t.Error("the runs' rows are the single run's")
+	}
+	path := filepath.Join(t.TempDir(), "runs.csv")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prof, _ := dataset.BuiltinProfile("cic_ton_iot")
+	fr, rep, err := dataset.Load([]string{path}, dataset.LoadOptions{Profile: prof, SortByTimestamp: true, MultiClass: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.IsSorted(fr.Timestamps) || fr.Rows != st.Rows-st.DirtyRows || !rep.Sorted {
+		t.Errorf("loaded %d rows (want %d), sorted %v", fr.Rows, st.Rows-st.DirtyRows, slices.IsSorted(fr.Timestamps))
+	}
+	if _, err := Write(io.Discard, Options{Rows: 2, Runs: 3}); err == nil {
+		t.Error("3 runs of 2 rows: no error")
+	}
+}
+
 func TestClassesOption(t *testing.T) {
 	data, st := generate(t, Options{Rows: 4000, Seed: 1, Classes: 3})
 	if len(st.ClassCounts) != 3 {

@@ -25,6 +25,7 @@ import (
 	"github.com/tfnids/tfnids/report"
 	"github.com/tfnids/tfnids/serving"
 	"github.com/tfnids/tfnids/tfgraph"
+	"github.com/tfnids/tfnids/timing"
 )
 
 func init() {
@@ -102,19 +103,25 @@ func predictAction(c *cli.Context) error {
 			return usageErr("predict: --profile: %s", withHint(err))
 		}
 	}
+	var timings timing.Recorder
 	frame, rep, err := dataset.LoadLike(paths, card.Schema, opts)
 	if err != nil {
 		return usageErr("predict: %s", withHint(err))
+	}
+	for _, st := range rep.Timings {
+		timings.Add(st)
 	}
 	if frame.Features != card.Model.Features {
 		return usageErr("predict: the data has %d input features, the model %d", frame.Features, card.Model.Features)
 	}
 
+	t0 := time.Now()
 	p, err := tfgraph.LoadPredictor(dir, nil, tfgraph.SessionConfig{IntraOpThreads: c.Int("threads")})
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	timings.Since("load model", t0)
 	sig, err := p.Signature("")
 	if err != nil {
 		return err
@@ -129,6 +136,7 @@ func predictAction(c *cli.Context) error {
 
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	t0 = time.Now()
 	res, err := serving.PredictExamples(ctx, p, frame.X, frame.Rows, frame.Features, card.Model.WindowLength(), c.Int("batch-size"))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -136,6 +144,7 @@ func predictAction(c *cli.Context) error {
 		}
 		return err
 	}
+	timings.Since("predict", t0)
 
 	classNames := card.Schema.ClassNames
 	write := func(w io.Writer) error {
@@ -145,6 +154,7 @@ func predictAction(c *cli.Context) error {
 		return writeCSV(w, res, frame, classNames)
 	}
 	metricsTo := c.App.ErrWriter
+	t0 = time.Now()
 	if out := c.String("out"); out == "-" {
 		bw := bufio.NewWriterSize(c.App.Writer, 1<<16)
 		if err := write(bw); err != nil {
@@ -166,10 +176,18 @@ func predictAction(c *cli.Context) error {
 		metricsTo = c.App.Writer
 		fmt.Fprintf(metricsTo, "wrote %d predictions to %s\n", len(res.Rows), out)
 	}
+	timings.Since("write", t0)
 	if metricsTo == nil {
 		metricsTo = os.Stderr
 	}
+	t0 = time.Now()
 	printPredictSummary(metricsTo, rep, res, frame, card)
+	timings.Since("score", t0)
+	errOut := c.App.ErrWriter
+	if errOut == nil {
+		errOut = os.Stderr
+	}
+	fmt.Fprintf(errOut, "time per stage: %s\n", timing.Format(timing.Totals(timings.Stages())))
 	return nil
 }
 
@@ -180,11 +198,13 @@ func className(names []string, c int64) string {
 	return names[c]
 }
 
-func formatProb(v float32) string {
+// appendProb writes a probability as strconv's shortest float32 form,
+// NaN for a row the model could not classify.
+func appendProb(b []byte, v float32) []byte {
 	if math.IsNaN(float64(v)) {
-		return "NaN"
+		return append(b, "NaN"...)
 	}
-	return strconv.FormatFloat(float64(v), 'g', -1, 32)
+	return strconv.AppendFloat(b, float64(v), 'g', -1, 32)
 }
 
 func timestampOf(frame *dataset.Frame, row int) string {
@@ -194,8 +214,10 @@ func timestampOf(frame *dataset.Frame, row int) string {
 	return time.Unix(0, frame.Timestamps[row]).UTC().Format(time.RFC3339Nano)
 }
 
+// writeCSV writes one line per prediction as encoding/csv would, without
+// a string per cell: a million rows of ten classes are 14 million cells.
+// The only text, the class names, is quoted once by encoding/csv itself.
 func writeCSV(w io.Writer, res *serving.Predictions, frame *dataset.Frame, names []string) error {
-	cw := csv.NewWriter(w)
 	header := []string{"row"}
 	if frame.Timestamps != nil {
 		header = append(header, "timestamp")
@@ -207,28 +229,54 @@ func writeCSV(w io.Writer, res *serving.Predictions, frame *dataset.Frame, names
 	for _, n := range names {
 		header = append(header, "prob_"+n)
 	}
+	cw := csv.NewWriter(w)
 	if err := cw.Write(header); err != nil {
 		return err
 	}
-	rec := make([]string, 0, len(header))
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	// cells[c] is class c's name as a CSV cell; cells[len(names)] the
+	// empty cell of an unknown class.
+	cells := make([][]byte, len(names)+1)
+	for c, n := range names {
+		var buf strings.Builder
+		qw := csv.NewWriter(&buf)
+		qw.Write([]string{n})
+		qw.Flush()
+		cells[c] = []byte(strings.TrimSuffix(buf.String(), "\n"))
+	}
+	cell := func(c int64) []byte {
+		if c < 0 || int(c) >= len(names) {
+			return cells[len(names)]
+		}
+		return cells[c]
+	}
+	b := make([]byte, 0, 256)
 	for i, row := range res.Rows {
-		rec = append(rec[:0], strconv.Itoa(row))
+		b = strconv.AppendInt(b[:0], int64(row), 10)
 		if frame.Timestamps != nil {
-			rec = append(rec, timestampOf(frame, row))
+			b = append(b, ',')
+			b = time.Unix(0, frame.Timestamps[row]).UTC().AppendFormat(b, time.RFC3339Nano)
 		}
 		if frame.Labels != nil {
-			rec = append(rec, className(names, int64(frame.Labels[row])))
+			b = append(b, ',')
+			b = append(b, cell(int64(frame.Labels[row]))...)
 		}
-		rec = append(rec, className(names, res.Classes[i]), strconv.FormatInt(res.Classes[i], 10))
+		b = append(b, ',')
+		b = append(b, cell(res.Classes[i])...)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, res.Classes[i], 10)
 		for _, v := range res.Probs[i*res.Width : (i+1)*res.Width] {
-			rec = append(rec, formatProb(v))
+			b = appendProb(append(b, ','), v)
 		}
-		if err := cw.Write(rec); err != nil {
+		b = append(b, '\n')
+		if _, err := w.Write(b); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return nil
 }
 
 func writeJSONL(w io.Writer, res *serving.Predictions, frame *dataset.Frame, names []string) error {

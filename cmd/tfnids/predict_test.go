@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,6 +84,9 @@ func TestPredictCommand(t *testing.T) {
 			code, out, errOut = runCLI(t, "predict", "--model", filepath.Join(base, "1"), "--data", sliceDir(t), "--format", "jsonl")
 			if code != 0 || !strings.Contains(errOut, "accuracy") {
 				t.Fatalf("predict --format jsonl: %d\n%s", code, errOut)
+			}
+			if !regexp.MustCompile(`time per stage: read [0-9.]+s, .*load model .*predict .*write `).MatchString(errOut) {
+				t.Errorf("predict: no stage times on standard error:\n%s", errOut)
 			}
 			sc := bufio.NewScanner(strings.NewReader(out))
 			n := 0

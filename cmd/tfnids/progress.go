@@ -16,6 +16,7 @@ import (
 	"github.com/tfnids/tfnids/dataset"
 	"github.com/tfnids/tfnids/experiment"
 	"github.com/tfnids/tfnids/report"
+	"github.com/tfnids/tfnids/timing"
 )
 
 // progressView shows a run's progress on stderr: a Keras-Progbar-like bar per
@@ -160,6 +161,14 @@ func (v *progressView) ModelDone(fold int, model string, e *report.Evaluation, p
 	}
 	v.printf("  %s fold %d: accuracy %.4f, weighted F1 %.4f, FPR %.4f, FNR %.4f (predicted in %.2fs)\n",
 		model, fold, e.Accuracy, e.F1, e.FPR, e.FNR, predictSeconds)
+}
+
+// stages prints where the run's time went: the total of every stage over
+// the folds and models.
+func (v *progressView) stages(stages []timing.Stage) {
+	if len(stages) > 0 {
+		v.printf("time per stage: %s\n", timing.Format(timing.Totals(stages)))
+	}
 }
 
 func (v *progressView) Warn(msg string) {

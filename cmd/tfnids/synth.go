@@ -24,7 +24,7 @@ func init() {
 		Description: `Writes N flows in the column layout of the profile (CIC-ToN-IoT: Flow ID, Src IP, Src
 Port, Dst IP, Dst Port, Protocol, Timestamp like "25/04/2019 05:18:52 pm", the
 CICFlowMeter features, Label 0/1 and Attack), with class-dependent feature distributions a
-model can learn, timestamps that never decrease, and dirty values at a small rate
+model can learn, timestamps that never decrease (--runs N: N such runs one after another), and dirty values at a small rate
 (Infinity and NaN rates of zero-duration flows, empty cells), as real CICFlowMeter output
 has. The same seed writes the same bytes. Memory use does not grow with --rows.
 
@@ -42,6 +42,7 @@ Example (a million flows, then what tfnids makes of them):
 			&cli.Float64Flag{Name: "dirty-rate", Value: synth.DefaultDirtyRate, Usage: "share of rows with one dirty value (Infinity, NaN or an empty cell); 0 for none"},
 			&cli.Float64Flag{Name: "flows-per-second", Value: 20, Usage: "mean arrival rate, which sets the time span"},
 			&cli.StringFlag{Name: "start", Value: "2019-04-25 09:00:00", Usage: "time of the first flow (UTC, YYYY-MM-DD HH:MM:SS)"},
+			&cli.IntFlag{Name: "runs", Value: 1, Usage: "write the rows as this many time-ordered runs one after another, each over the whole time span (like concatenated captures), so that the file must be sorted"},
 		},
 		Action: synthAction,
 	})
@@ -59,7 +60,7 @@ func synthAction(c *cli.Context) error {
 		return usageErr("synth: --dirty-rate must be between 0 and 1 (got %v)", dirty)
 	}
 	o := synth.Options{Rows: c.Int("rows"), Profile: c.String("profile"), Classes: c.Int("classes"),
-		Seed: c.Uint64("seed"), DirtyRate: dirty, Start: start, FlowsPerSecond: c.Float64("flows-per-second")}
+		Seed: c.Uint64("seed"), DirtyRate: dirty, Start: start, FlowsPerSecond: c.Float64("flows-per-second"), Runs: c.Int("runs")}
 	// Check the options before creating the file.
 	if _, err := synth.Columns(o.Profile); err != nil {
 		return usageErr("%v", err)
@@ -72,6 +73,9 @@ func synthAction(c *cli.Context) error {
 	}
 	if dirty > 1 {
 		return usageErr("synth: --dirty-rate must be between 0 and 1 (got %v)", dirty)
+	}
+	if o.Runs < 1 || o.Runs > o.Rows {
+		return usageErr("synth: --runs must be between 1 and --rows (got %d)", o.Runs)
 	}
 	if !(o.FlowsPerSecond > 0) {
 		return usageErr("synth: --flows-per-second must be > 0 (got %v)", o.FlowsPerSecond)

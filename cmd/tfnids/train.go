@@ -188,6 +188,7 @@ func trainAction(c *cli.Context) error {
 		}
 		return err
 	}
+	view.stages(out.Results.Timings)
 	fmt.Fprintf(c.App.Writer, "results: %s\ncheckpoints: %s\n", out.ResultsPath, out.WeightsRoot)
 	for _, e := range out.Exports {
 		fmt.Fprintf(c.App.Writer, "exported: %s\n", e)
