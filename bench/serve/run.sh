@@ -27,7 +27,7 @@
 # LOAD=0 skips steps 3-4, KERAS=0 skips Keras.
 # TF_ENABLE_ONEDNN_OPTS, if set, reaches every step (see RESULTS.md).
 # Outputs go to bench/out/serve/ (JSON per step, summary.txt).
-# With the defaults, one model takes about 10 minutes on 2 CPUs (the
+# With the defaults, one model takes about 8 minutes on 2 CPUs (the
 # comparison 7 of them: 4 client counts x 2 APIs x 2 x REPS x 13 s).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
