@@ -22,7 +22,7 @@
 # default nproc), INTER (inter-op threads, default 0: TensorFlow's),
 # APIS (rest,grpc), OUT (bench/out/serve-ab), PORT_BASE (18600).
 # Takes about CLIENT_COUNTS x 2 APIs x 2 x REPS x (DURATION + 3 s): 6.5
-# minutes with the defaults.
+# minutes with the defaults (7 measured).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
