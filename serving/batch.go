@@ -2,6 +2,7 @@ package serving
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tf "github.com/wamuir/graft/tensorflow"
@@ -11,52 +12,82 @@ import (
 )
 
 // batcher merges concurrent requests to one version into one session run,
-// as TensorFlow Serving's batching session does: requests queue up; a
-// scheduler takes the first, adds the ones queued behind it with the same
-// signature and per-row shapes until max_batch_size rows (waiting up to
-// batch_timeout_micros for more), pads to the next allowed batch size, and
-// runs the batch on one of num_batch_threads; each request gets its rows of
-// every output back.
+// as TensorFlow Serving's batching session does: a request joins the open
+// batch if it has the same signature and per-row shapes and the rows fit
+// in max_batch_size, else it closes that batch and opens a new one. Each
+// of num_batch_threads long-lived goroutines takes the oldest closed batch,
+// or the open one once it is batch_timeout_micros old (at once with a
+// timeout of 0), pads it to the next allowed batch size, runs it, and
+// hands each request views of its rows of the outputs.
+//
+// The hot path is kept cheap because at tens of thousands of requests a
+// second on a few cores it is what batching cannot remove: no goroutine
+// or channel per request (a batch's requests wait on one channel, closed
+// when the batch is done), and no copy of the outputs per request.
 type batcher struct {
-	p       *tfgraph.Predictor
+	run     func(sig *tfgraph.Signature, feeds map[string]*tf.Tensor) (tfgraph.Tensors, error)
 	opts    BatchingOptions
 	model   string
 	metrics *metrics
-	queue   chan *batchTask
-	threads chan struct{}
-	quit    chan struct{}
-	done    sync.WaitGroup
+
+	mu     sync.Mutex
+	open   *batch   // the batch requests join (nil: none)
+	ready  []*batch // closed batches waiting for a thread, oldest first
+	idle   int      // threads waiting for work
+	closed bool
+	wake   chan struct{} // a token per wake-up of a waiting thread
+	quit   chan struct{}
+	done   sync.WaitGroup
+}
+
+// batch is a set of requests run as one.
+type batch struct {
+	sig    *tfgraph.Signature
+	tasks  []*batchTask
+	rows   int
+	opened time.Time
+	done   chan struct{} // closed when every task has its result
 }
 
 type batchTask struct {
-	sig   *tfgraph.Signature
 	feeds map[string]*tf.Tensor
 	rows  int
 	enq   time.Time
-	res   chan batchResult
-}
-
-type batchResult struct {
-	out tfgraph.Tensors
-	err error
+	st    *stageTimes // the batch thread records queue, merge and run here
+	out   *outputs
+	err   error
+	end   time.Time // when the batch's run ended
 }
 
 func newBatcher(p *tfgraph.Predictor, o BatchingOptions, model string, m *metrics) *batcher {
+	return newBatcherFunc(func(sig *tfgraph.Signature, feeds map[string]*tf.Tensor) (tfgraph.Tensors, error) {
+		return p.Run(sig.Key, feeds)
+	}, o, model, m)
+}
+
+// newBatcherFunc is newBatcher with the session run given as a function.
+func newBatcherFunc(run func(*tfgraph.Signature, map[string]*tf.Tensor) (tfgraph.Tensors, error), o BatchingOptions, model string, m *metrics) *batcher {
 	o.MaxBatchSize = max(o.MaxBatchSize, 1)
 	o.NumBatchThreads = max(o.NumBatchThreads, 1)
 	o.MaxEnqueuedBatches = max(o.MaxEnqueuedBatches, 1)
-	b := &batcher{p: p, opts: o, model: model, metrics: m,
-		queue:   make(chan *batchTask, o.MaxEnqueuedBatches*o.MaxBatchSize),
-		threads: make(chan struct{}, o.NumBatchThreads),
-		quit:    make(chan struct{})}
-	b.done.Add(1)
-	go b.schedule()
+	b := &batcher{run: run, opts: o, model: model, metrics: m,
+		wake: make(chan struct{}, o.NumBatchThreads), quit: make(chan struct{})}
+	for range o.NumBatchThreads {
+		b.done.Add(1)
+		go b.thread()
+	}
 	return b
 }
 
-// stop ends the scheduler after the queued batches have run.
+// stop ends the batch threads after the queued batches have run; later
+// requests get UNAVAILABLE.
 func (b *batcher) stop() {
-	close(b.quit)
+	b.mu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.quit)
+	}
+	b.mu.Unlock()
 	b.done.Wait()
 }
 
@@ -74,30 +105,15 @@ func batchRows(feeds map[string]*tf.Tensor) int {
 	return max(rows, 0)
 }
 
-// run answers one request through the batch queue; requests that cannot
-// be batched, or are larger than a batch, run on their own.
-func (b *batcher) run(sig *tfgraph.Signature, feeds map[string]*tf.Tensor) (tfgraph.Tensors, error) {
-	rows := batchRows(feeds)
-	if rows == 0 || rows > b.opts.MaxBatchSize {
-		return b.p.Run(sig.Key, feeds)
-	}
-	t := &batchTask{sig: sig, feeds: feeds, rows: rows, enq: time.Now(), res: make(chan batchResult, 1)}
-	select {
-	case b.queue <- t:
-	default:
-		return nil, statusErr(codes.Unavailable, "The batch scheduling queue to which this task was submitted is full")
-	}
-	r := <-t.res
-	return r.out, r.err
-}
-
-// fits reports whether t can join a batch that starts with first.
-func fits(first, t *batchTask) bool {
-	if first.sig != t.sig || len(first.feeds) != len(t.feeds) {
+// fits reports whether feeds can join batch bt: same signature, inputs,
+// dtypes and per-row shapes as its first request.
+func fits(bt *batch, sig *tfgraph.Signature, feeds map[string]*tf.Tensor) bool {
+	first := bt.tasks[0].feeds
+	if bt.sig != sig || len(first) != len(feeds) {
 		return false
 	}
-	for k, a := range first.feeds {
-		c, ok := t.feeds[k]
+	for k, a := range first {
+		c, ok := feeds[k]
 		if !ok || a.DataType() != c.DataType() || !sameShape(a.Shape()[1:], c.Shape()[1:]) {
 			return false
 		}
@@ -105,81 +121,129 @@ func fits(first, t *batchTask) bool {
 	return true
 }
 
-func (b *batcher) schedule() {
-	defer b.done.Done()
-	var pending *batchTask
+// closeOpen moves the open batch to the ready queue; b.mu is held.
+func (b *batcher) closeOpen() {
+	if b.open != nil {
+		b.ready = append(b.ready, b.open)
+		b.open = nil
+	}
+}
+
+// signal wakes a waiting batch thread, if any; b.mu is held.
+func (b *batcher) signal() {
+	if b.idle > 0 {
+		select {
+		case b.wake <- struct{}{}:
+		default: // enough wake-ups are pending
+		}
+	}
+}
+
+// do answers one request through a batch; requests that cannot be
+// batched, or are larger than a batch, run on their own. The caller
+// releases the outputs.
+func (b *batcher) do(sig *tfgraph.Signature, feeds map[string]*tf.Tensor, st *stageTimes) (*outputs, error) {
+	rows := batchRows(feeds)
+	if rows == 0 || rows > b.opts.MaxBatchSize {
+		out, err := timedRun(b.run, sig, feeds, st, b.metrics)
+		if err != nil {
+			return nil, err
+		}
+		return ownOutputs(out), nil
+	}
+	t := &batchTask{feeds: feeds, rows: rows, st: st}
+	b.mu.Lock()
+	t.enq = time.Now()
+	bt := b.open
+	if bt != nil && (bt.rows+rows > b.opts.MaxBatchSize || !fits(bt, sig, feeds)) {
+		b.closeOpen()
+		b.signal()
+		bt = nil
+	}
+	if bt == nil {
+		// TensorFlow Serving counts the open batch against
+		// max_enqueued_batches.
+		if b.closed || len(b.ready)+1 > b.opts.MaxEnqueuedBatches {
+			b.mu.Unlock()
+			return nil, statusErr(codes.Unavailable, "The batch scheduling queue to which this task was submitted is full")
+		}
+		bt = &batch{sig: sig, opened: t.enq, done: make(chan struct{})}
+		b.open = bt
+		b.signal() // a waiting thread starts the batch, or its timeout
+	} else if b.opts.BatchTimeout == 0 {
+		b.signal()
+	}
+	bt.tasks = append(bt.tasks, t)
+	bt.rows += rows
+	if bt.rows >= b.opts.MaxBatchSize {
+		b.closeOpen()
+		b.signal()
+	}
+	b.mu.Unlock()
+	<-bt.done
+	if st != nil && !t.end.IsZero() {
+		st.add(stageSplit, time.Since(t.end))
+	}
+	return t.out, t.err
+}
+
+// next waits for a batch to run: the oldest closed one, or the open one
+// once it has waited BatchTimeout. It returns nil when the batcher stops
+// with nothing left to run.
+func (b *batcher) next(timer *time.Timer) *batch {
+	b.mu.Lock()
 	for {
-		first := pending
-		pending = nil
-		if first == nil {
-			select {
-			case first = <-b.queue:
-			case <-b.quit:
-				b.threads <- struct{}{} // wait for running batches
-				for range cap(b.threads) - 1 {
-					b.threads <- struct{}{}
-				}
-				return
-			}
+		if len(b.ready) > 0 {
+			bt := b.ready[0]
+			b.ready[0] = nil
+			b.ready = b.ready[1:]
+			b.mu.Unlock()
+			return bt
 		}
-		batch, rows := []*batchTask{first}, first.rows
-		add := func(t *batchTask) bool {
-			if !fits(first, t) || rows+t.rows > b.opts.MaxBatchSize {
-				pending = t
-				return false
+		wait := time.Duration(-1) // no open batch: until woken
+		if bt := b.open; bt != nil {
+			age := time.Since(bt.opened)
+			if age >= b.opts.BatchTimeout || b.closed {
+				b.open = nil
+				b.mu.Unlock()
+				return bt
 			}
-			batch, rows = append(batch, t), rows+t.rows
-			return rows < b.opts.MaxBatchSize
+			wait = b.opts.BatchTimeout - age
 		}
-		// Wait up to the timeout for more requests.
-		if b.opts.BatchTimeout > 0 {
-			timer := time.NewTimer(b.opts.BatchTimeout)
-		fill:
-			for pending == nil && rows < b.opts.MaxBatchSize {
-				select {
-				case t := <-b.queue:
-					if !add(t) {
-						break fill
-					}
-				case <-timer.C:
-					break fill
-				}
-			}
+		if b.closed {
+			b.mu.Unlock()
+			return nil
+		}
+		b.idle++
+		b.mu.Unlock()
+		var expired <-chan time.Time
+		if wait >= 0 {
+			timer.Reset(wait)
+			expired = timer.C
+		}
+		select {
+		case <-b.wake:
+		case <-expired:
+		case <-b.quit:
+		}
+		if wait >= 0 {
 			timer.Stop()
 		}
-		// While every batch thread is busy, keep filling the batch.
-	wait:
-		for {
-			if pending != nil || rows >= b.opts.MaxBatchSize {
-				b.threads <- struct{}{}
-				break
-			}
-			select {
-			case b.threads <- struct{}{}:
-				break wait
-			case t := <-b.queue:
-				if !add(t) {
-					b.threads <- struct{}{}
-					break wait
-				}
-			}
+		b.mu.Lock()
+		b.idle--
+	}
+}
+
+func (b *batcher) thread() {
+	defer b.done.Done()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		bt := b.next(timer)
+		if bt == nil {
+			return
 		}
-		// Take whatever else is queued now.
-	drain:
-		for pending == nil && rows < b.opts.MaxBatchSize {
-			select {
-			case t := <-b.queue:
-				if !add(t) {
-					break drain
-				}
-			default:
-				break drain
-			}
-		}
-		go func(batch []*batchTask, rows int) {
-			defer func() { <-b.threads }()
-			b.runBatch(batch, rows)
-		}(batch, rows)
+		b.runBatch(bt)
 	}
 }
 
@@ -193,82 +257,138 @@ func (b *batcher) padded(rows int) int {
 	return rows
 }
 
-func (b *batcher) runBatch(batch []*batchTask, rows int) {
-	now := time.Now()
-	for _, t := range batch {
-		b.metrics.batch(b.model, len(batch), now.Sub(t.enq))
+// runBatch runs bt and gives each task its result.
+func (b *batcher) runBatch(bt *batch) {
+	start := time.Now()
+	for _, t := range bt.tasks {
+		b.metrics.queued(b.model, start.Sub(t.enq))
+		t.st.add(stageQueue, start.Sub(t.enq))
 	}
-	fail := func(err error) {
-		for _, t := range batch {
-			t.res <- batchResult{err: err}
-		}
-	}
-	size := b.padded(rows)
-	if len(batch) == 1 && size == rows {
-		out, err := b.p.Run(batch[0].sig.Key, batch[0].feeds)
-		batch[0].res <- batchResult{out: out, err: err}
-		return
-	}
-	merged := make(map[string]*tf.Tensor, len(batch[0].feeds))
-	defer func() {
-		for _, t := range merged {
-			tfgraph.FreeTensors(t)
-		}
-	}()
-	for k, first := range batch[0].feeds {
-		shape := append([]int64{int64(size)}, first.Shape()[1:]...)
-		t, buf, err := tfgraph.AllocTensor(first.DataType(), shape)
+	size := b.padded(bt.rows)
+	b.metrics.batch(b.model, size)
+	defer close(bt.done)
+	if len(bt.tasks) == 1 && size == bt.rows {
+		t := bt.tasks[0]
+		out, err := timedRun(b.run, bt.sig, t.feeds, t.st, b.metrics)
+		t.end = time.Now()
 		if err != nil {
-			fail(err)
+			t.err = err
 			return
 		}
-		merged[k] = t
-		off := 0
-		for _, task := range batch {
-			off += copy(buf[off:], tfgraph.TensorBytes(task.feeds[k]))
-		}
-		// Padding repeats the first row, as TensorFlow Serving pads.
-		rowBytes := len(tfgraph.TensorBytes(first)) / max(batch[0].rows, 1)
-		for off < len(buf) && rowBytes > 0 {
-			off += copy(buf[off:], buf[:rowBytes])
+		t.out = ownOutputs(out)
+		return
+	}
+	fail := func(err error) {
+		for _, t := range bt.tasks {
+			t.err = err
 		}
 	}
-	out, err := b.p.Run(batch[0].sig.Key, merged)
+	merged, err := b.merge(bt, size)
 	if err != nil {
 		fail(err)
 		return
 	}
-	defer out.Free()
-	results := make([]tfgraph.Tensors, len(batch))
-	for i := range results {
-		results[i] = tfgraph.Tensors{}
+	runStart := time.Now()
+	for _, t := range bt.tasks {
+		t.st.add(stageMerge, runStart.Sub(start))
 	}
+	out, err := b.run(bt.sig, merged)
+	end := time.Now()
+	for _, m := range merged {
+		tfgraph.FreeTensors(m)
+	}
+	b.metrics.run(end.Sub(runStart))
+	for _, t := range bt.tasks {
+		t.st.add(stageRun, end.Sub(runStart))
+		t.end = end
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	if err := b.split(bt, size, out); err != nil {
+		out.Free()
+		fail(err)
+	}
+}
+
+// merge copies the tasks' inputs into tensors of size rows, padding by
+// repeating the first row, as TensorFlow Serving pads.
+func (b *batcher) merge(bt *batch, size int) (map[string]*tf.Tensor, error) {
+	first := bt.tasks[0]
+	merged := make(map[string]*tf.Tensor, len(first.feeds))
+	for k, f := range first.feeds {
+		shape := append([]int64{int64(size)}, f.Shape()[1:]...)
+		t, buf, err := tfgraph.AllocTensor(f.DataType(), shape)
+		if err != nil {
+			for _, m := range merged {
+				tfgraph.FreeTensors(m)
+			}
+			return nil, err
+		}
+		merged[k] = t
+		off := 0
+		for _, task := range bt.tasks {
+			off += copy(buf[off:], tfgraph.TensorBytes(task.feeds[k]))
+		}
+		rowBytes := len(tfgraph.TensorBytes(f)) / max(first.rows, 1)
+		for off < len(buf) && rowBytes > 0 {
+			off += copy(buf[off:], buf[:rowBytes])
+		}
+	}
+	return merged, nil
+}
+
+// split gives each task views of its rows of out; out is freed when the
+// last task releases its outputs.
+func (b *batcher) split(bt *batch, size int, out tfgraph.Tensors) error {
+	type column struct {
+		key      string
+		dt       tf.DataType
+		rowShape []int64
+		data     []byte
+		rowBytes int
+	}
+	cols := make([]column, 0, len(out))
 	for k, o := range out {
 		shape := o.Shape()
 		if len(shape) == 0 || shape[0] != int64(size) {
-			for _, r := range results {
-				r.Free()
-			}
-			fail(statusErr(codes.Internal, "batching: output %q has shape %v, not %d rows; run with --enable_batching=false", k, shape, size))
-			return
+			return statusErr(codes.Internal, "batching: output %q has shape %v, not %d rows; run with --enable_batching=false", k, shape, size)
 		}
-		all := tfgraph.TensorBytes(o)
-		rowBytes := len(all) / size
-		off := 0
-		for i, task := range batch {
-			t, buf, err := tfgraph.AllocTensor(o.DataType(), append([]int64{int64(task.rows)}, shape[1:]...))
-			if err != nil {
-				for _, r := range results {
-					r.Free()
-				}
-				fail(err)
-				return
-			}
-			off += copy(buf, all[off:off+task.rows*rowBytes])
-			results[i][k] = t
+		if elemSize(o.DataType()) == 0 {
+			return statusErr(codes.Unimplemented, "batching: output %q has dtype %s, which cannot be split into requests; run with --enable_batching=false", k, tfgraph.DTypeName(o.DataType()))
+		}
+		data := tfgraph.TensorBytes(o)
+		cols = append(cols, column{k, o.DataType(), shape[1:], data, len(data) / size})
+	}
+	refs := new(atomic.Int32)
+	refs.Store(int32(len(bt.tasks)))
+	release := func() {
+		if refs.Add(-1) == 0 {
+			out.Free()
 		}
 	}
-	for i, t := range batch {
-		t.res <- batchResult{out: results[i]}
+	off := 0
+	for _, t := range bt.tasks {
+		views := make(map[string]tensorView, len(cols))
+		for _, c := range cols {
+			shape := make([]int64, 1+len(c.rowShape))
+			shape[0] = int64(t.rows)
+			copy(shape[1:], c.rowShape)
+			views[c.key] = tensorView{dtype: c.dt, shape: shape, data: c.data[off*c.rowBytes : (off+t.rows)*c.rowBytes]}
+		}
+		off += t.rows
+		t.out = &outputs{views: views, release: release}
 	}
+	return nil
+}
+
+// timedRun runs sig on feeds and records the run's wall time.
+func timedRun(run func(*tfgraph.Signature, map[string]*tf.Tensor) (tfgraph.Tensors, error), sig *tfgraph.Signature, feeds map[string]*tf.Tensor, st *stageTimes, m *metrics) (tfgraph.Tensors, error) {
+	start := time.Now()
+	out, err := run(sig, feeds)
+	d := time.Since(start)
+	m.run(d)
+	st.add(stageRun, d)
+	return out, err
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -162,19 +163,50 @@ func TestBatchingMergesConcurrentRequests(t *testing.T) {
 	mb, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	metrics := string(mb)
-	var runs int
-	for _, line := range strings.Split(metrics, "\n") {
-		if strings.HasPrefix(line, `:tensorflow:serving:batching_session:processed_batch_size_count{model_name="half"}`) {
-			fmt.Sscan(strings.Fields(line)[1], &runs)
+	value := func(series string) float64 {
+		for _, line := range strings.Split(metrics, "\n") {
+			if rest, ok := strings.CutPrefix(line, series+" "); ok {
+				v, err := strconv.ParseFloat(rest, 64)
+				if err != nil {
+					t.Fatalf("%s: %v", line, err)
+				}
+				return v
+			}
+		}
+		t.Fatalf("no series %s in the metrics:\n%.3000s", series, metrics)
+		return 0
+	}
+	// One batch histogram entry per batch (TensorFlow Serving's
+	// processed_batch_size), padded to 4 or 16 rows (the zero-example
+	// warm-up runs outside the batcher).
+	batches := value(`:tensorflow:serving:batching_session:processed_batch_size_count{model_name="half"}`)
+	rows := value(`:tensorflow:serving:batching_session:processed_batch_size_sum{model_name="half"}`)
+	runs := value(`:tensorflow:core:graph_run_time_usecs_histogram_count`)
+	if batches >= n || batches < n/16 {
+		t.Errorf("%v batches for %d requests: want fewer batches than requests, at most 16 rows each", batches, n)
+	}
+	if rows < n {
+		t.Errorf("batches of %v rows in all, want at least %d", rows, n)
+	}
+	if runs != batches {
+		t.Errorf("%v session runs for %v batches", runs, batches)
+	}
+	// Every request's stages were timed, the batching ones included.
+	for _, stage := range []string{"read", "decode", "queue", "merge", "run", "split", "encode"} {
+		series := fmt.Sprintf(`:tfnids:serving:request_stage_latency_count{entrypoint="REST",model_name="half",stage=%q}`, stage)
+		if stage == "merge" {
+			// A batch of one request runs without merging.
+			if c := value(series); c < 2 || c > n {
+				t.Errorf("%s = %v, want 2..%d", series, c, n)
+			}
+			continue
+		}
+		if c := value(series); c != n {
+			t.Errorf("%s = %v, want %d", series, c, n)
 		}
 	}
-	// The histogram counts one entry per request; a merged batch of k
-	// records k. Every request went through the batcher.
-	if runs != n {
-		t.Errorf("batch histogram counted %d requests, want %d:\n%.2000s", runs, n, metrics)
-	}
-	if !strings.Contains(metrics, `processed_batch_size_bucket{model_name="half",le="1"}`) {
-		t.Errorf("no batch size buckets:\n%.2000s", metrics)
+	if value("process_cpu_seconds_total") <= 0 {
+		t.Errorf("process_cpu_seconds_total is not positive")
 	}
 }
 

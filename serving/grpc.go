@@ -9,6 +9,9 @@ import (
 	tslpb "github.com/wamuir/graft/tensorflow/tsl/protobuf/for_core_protos_go_proto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	protoenc "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -26,19 +29,27 @@ import (
 
 type grpcService struct{ s *Server }
 
-// unary builds a method whose request type is Req.
+// unary builds a method whose request type is Req. call records its
+// stages in the *stageTimes it gets (nil when metrics are off), which
+// begins with unmarshalling the request.
 func unary[Req any, PReq interface {
 	*Req
 	proto.Message
-}](name, api string, call func(*grpcService, context.Context, PReq) (proto.Message, error)) grpc.MethodDesc {
+}](name, api string, call func(*grpcService, context.Context, PReq, *stageTimes) (proto.Message, error)) grpc.MethodDesc {
 	return grpc.MethodDesc{
 		MethodName: name,
 		Handler: func(srv any, ctx context.Context, dec func(any) error, intercept grpc.UnaryServerInterceptor) (any, error) {
+			g := srv.(*grpcService)
+			var st *stageTimes
+			if g.s.metrics != nil {
+				st = &stageTimes{}
+				st.start()
+			}
 			req := PReq(new(Req))
 			if err := dec(req); err != nil {
 				return nil, err
 			}
-			g := srv.(*grpcService)
+			st.lap(stageRead)
 			handle := func(ctx context.Context, r any) (any, error) {
 				start := time.Now()
 				size := int64(proto.Size(req))
@@ -46,9 +57,13 @@ func unary[Req any, PReq interface {
 					return nil, toStatus(err)
 				}
 				defer g.s.unreserve(size)
-				resp, err := call(g, ctx, r.(PReq))
+				resp, err := call(g, ctx, r.(PReq), st)
 				if spec, ok := any(req).(interface{ GetModelSpec() *apispb.ModelSpec }); ok && api != "" {
-					g.s.metrics.request(spec.GetModelSpec().GetName(), api, "GRPC", CodeOf(err), time.Since(start))
+					model := spec.GetModelSpec().GetName()
+					g.s.metrics.request(model, api, "GRPC", CodeOf(err), time.Since(start))
+					if err == nil {
+						g.s.metrics.stageTimes(model, "GRPC", st)
+					}
 				}
 				if err != nil {
 					return nil, toStatus(err)
@@ -96,7 +111,13 @@ var modelServiceDesc = grpc.ServiceDesc{
 // newGRPCServer returns a gRPC server with both services. Messages may be
 // as large as REST bodies.
 func (s *Server) newGRPCServer() *grpc.Server {
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(int(s.opts.MaxBodyBytes)), grpc.MaxSendMsgSize(1<<31-1))
+	opts := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(s.opts.MaxBodyBytes)), grpc.MaxSendMsgSize(1<<31 - 1)}
+	if s.metrics != nil {
+		// The response is serialized after the handler returns; only the
+		// codec sees it.
+		opts = append(opts, grpc.ForceServerCodecV2(timedCodec{encoding.GetCodecV2(protoenc.Name), s.metrics}))
+	}
+	gs := grpc.NewServer(opts...)
 	svc := &grpcService{s: s}
 	gs.RegisterService(&predictionServiceDesc, svc)
 	gs.RegisterService(&modelServiceDesc, svc)
@@ -127,16 +148,34 @@ func (g *grpcService) acquire(ms *apispb.ModelSpec) (*servable, error) {
 	return m.acquire(spec)
 }
 
-func (g *grpcService) predict(ctx context.Context, req *apispb.PredictRequest) (proto.Message, error) {
+// timedCodec is the proto codec, recording how long serializing a
+// PredictResponse takes as the request's marshal stage.
+type timedCodec struct {
+	encoding.CodecV2
+	m *metrics
+}
+
+func (c timedCodec) Marshal(v any) (mem.BufferSlice, error) {
+	resp, ok := v.(*apispb.PredictResponse)
+	if !ok {
+		return c.CodecV2.Marshal(v)
+	}
+	start := time.Now()
+	out, err := c.CodecV2.Marshal(v)
+	c.m.stage(resp.GetModelSpec().GetName(), "GRPC", stageMarshal, time.Since(start))
+	return out, err
+}
+
+func (g *grpcService) predict(ctx context.Context, req *apispb.PredictRequest, st *stageTimes) (proto.Message, error) {
 	sv, err := g.acquire(req.GetModelSpec())
 	if err != nil {
 		return nil, err
 	}
 	defer sv.release()
-	return predictProto(sv, req)
+	return predictProto(sv, req, st)
 }
 
-func (g *grpcService) getModelMetadata(ctx context.Context, req *apispb.GetModelMetadataRequest) (proto.Message, error) {
+func (g *grpcService) getModelMetadata(ctx context.Context, req *apispb.GetModelMetadataRequest, _ *stageTimes) (proto.Message, error) {
 	if len(req.GetMetadataField()) == 0 {
 		return nil, badRequest("GetModelMetadataRequest must specify at least one metadata_field")
 	}
@@ -164,7 +203,7 @@ func (g *grpcService) getModelMetadata(ctx context.Context, req *apispb.GetModel
 	}, nil
 }
 
-func (g *grpcService) getModelStatus(ctx context.Context, req *apispb.GetModelStatusRequest) (proto.Message, error) {
+func (g *grpcService) getModelStatus(ctx context.Context, req *apispb.GetModelStatusRequest, _ *stageTimes) (proto.Message, error) {
 	ms := req.GetModelSpec()
 	if ms == nil {
 		return nil, badRequest("Missing ModelSpec")
@@ -205,18 +244,18 @@ func unimplemented(method string) error {
 	return statusErr(codes.Unimplemented, "%s is not implemented by tfnids serve: tfnids models export a predict signature only; use Predict", method)
 }
 
-func (g *grpcService) classify(ctx context.Context, req *apispb.ClassificationRequest) (proto.Message, error) {
+func (g *grpcService) classify(ctx context.Context, req *apispb.ClassificationRequest, _ *stageTimes) (proto.Message, error) {
 	return nil, unimplemented("Classify")
 }
 
-func (g *grpcService) regress(ctx context.Context, req *apispb.RegressionRequest) (proto.Message, error) {
+func (g *grpcService) regress(ctx context.Context, req *apispb.RegressionRequest, _ *stageTimes) (proto.Message, error) {
 	return nil, unimplemented("Regress")
 }
 
-func (g *grpcService) multiInference(ctx context.Context, req *apispb.MultiInferenceRequest) (proto.Message, error) {
+func (g *grpcService) multiInference(ctx context.Context, req *apispb.MultiInferenceRequest, _ *stageTimes) (proto.Message, error) {
 	return nil, unimplemented("MultiInference")
 }
 
-func (g *grpcService) reloadConfig(ctx context.Context, req *apispb.ReloadConfigRequest) (proto.Message, error) {
+func (g *grpcService) reloadConfig(ctx context.Context, req *apispb.ReloadConfigRequest, _ *stageTimes) (proto.Message, error) {
 	return nil, statusErr(codes.Unimplemented, "HandleReloadConfigRequest is not implemented by tfnids serve; edit the --model_config_file, which is re-read every --model_config_file_poll_wait_seconds")
 }

@@ -1082,23 +1082,30 @@ type outputTensor struct {
 	write func(b []byte, i int) []byte
 }
 
-func newOutput(key string, t *tf.Tensor) (*outputTensor, error) {
-	o := &outputTensor{key: key, shape: t.Shape()}
-	switch t.DataType() {
+// newOutput writes elements of v straight from its buffer; v must stay
+// valid until the response is written.
+func newOutput(key string, v tensorView) (*outputTensor, error) {
+	o := &outputTensor{key: key, shape: v.shape}
+	switch v.dtype {
 	case tf.Float:
-		v, err := tfgraph.Float32s(t)
-		if err != nil {
-			return nil, err
-		}
-		o.write = func(b []byte, i int) []byte { return appendFloat(b, float64(v[i]), 32) }
+		f := viewAs[float32](v.data)
+		o.write = func(b []byte, i int) []byte { return appendFloat(b, float64(f[i]), 32) }
+	case tf.Double:
+		f := viewAs[float64](v.data)
+		o.write = func(b []byte, i int) []byte { return appendFloat(b, f[i], 64) }
+	case tf.Int32:
+		n := viewAs[int32](v.data)
+		o.write = func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(n[i]), 10) }
 	case tf.Int64:
-		v, err := tfgraph.Int64s(t)
-		if err != nil {
-			return nil, err
-		}
-		o.write = func(b []byte, i int) []byte { return strconv.AppendInt(b, v[i], 10) }
+		n := viewAs[int64](v.data)
+		o.write = func(b []byte, i int) []byte { return strconv.AppendInt(b, n[i], 10) }
+	case tf.Bool:
+		o.write = func(b []byte, i int) []byte { return strconv.AppendBool(b, v.data[i] != 0) }
 	default:
-		flat, err := flatten(t.Value())
+		if v.t == nil {
+			return nil, fmt.Errorf("output %q: dtype %s cannot be returned from a batch", key, tfgraph.DTypeName(v.dtype))
+		}
+		flat, err := flatten(v.t.Value())
 		if err != nil {
 			return nil, fmt.Errorf("output %q: %w", key, err)
 		}
@@ -1200,7 +1207,17 @@ func encodePredictions(w io.Writer, outs []*outputTensor, row bool) error {
 		_, werr = w.Write(b)
 		return b[:0]
 	}
-	b := make([]byte, 0, 1<<16+4096)
+	// Sized for the response up to a piece: a fixed 64 KiB here was most
+	// of a single-row request's allocations.
+	elems := 0
+	for _, o := range outs {
+		n := 1
+		for _, d := range o.shape {
+			n *= int(d)
+		}
+		elems += n
+	}
+	b := make([]byte, 0, min(64+elems*16, 1<<16+4096))
 	if !row {
 		b = append(b, "{\n    \"outputs\": "...)
 		if len(outs) == 1 {

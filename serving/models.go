@@ -66,6 +66,7 @@ type servable struct {
 	pred     *tfgraph.Predictor
 	card     *modelcard.Card // nil when the export has no tfnids card
 	batch    *batcher        // nil: batching off
+	metrics  *metrics        // nil: none
 	maxRows  int             // rows per session run (0: no limit)
 	inflight atomic.Int64
 	retired  atomic.Bool
@@ -310,7 +311,7 @@ func (m *Models) openServable(d versionDir) (*servable, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &servable{model: m.Name, version: d.version, dir: d.path, pred: p, maxRows: m.hooks.maxRows}
+	s := &servable{model: m.Name, version: d.version, dir: d.path, pred: p, maxRows: m.hooks.maxRows, metrics: m.hooks.metrics}
 	if path := p.AssetPath(modelcard.AssetName); path != "" {
 		if c, err := modelcard.Read(path); err == nil {
 			s.card = c

@@ -1,8 +1,6 @@
 package serving
 
 import (
-	"sort"
-
 	tf "github.com/wamuir/graft/tensorflow"
 	tensorpb "github.com/wamuir/graft/tensorflow/core/framework/tensor_go_proto"
 	apispb "github.com/wamuir/graft/tensorflow/serving/apis_go_proto"
@@ -25,15 +23,31 @@ func (s *servable) signature(name string) (*tfgraph.Signature, error) {
 	return nil, statusErr(codes.FailedPrecondition, "Serving signature key \"%s\" not found.", key)
 }
 
-// run runs sig on feeds, through the batcher when batching is on. The
-// caller frees the result; feeds are not freed.
-func (s *servable) run(sig *tfgraph.Signature, feeds map[string]*tf.Tensor) (tfgraph.Tensors, error) {
+// run runs sig on feeds, through the batcher when batching is on, and
+// records the run (and batching) stages in st (nil: none). The caller
+// frees the outputs; feeds are not freed.
+func (s *servable) run(sig *tfgraph.Signature, feeds map[string]*tf.Tensor, st *stageTimes) (*outputs, error) {
 	if rows := batchRows(feeds); s.maxRows > 0 && rows > s.maxRows {
-		return runChunked(s.pred, sig, feeds, rows, s.maxRows)
+		st.start()
+		out, err := runChunked(s.pred, sig, feeds, rows, s.maxRows)
+		st.lap(stageRun)
+		if err != nil {
+			return nil, err
+		}
+		return ownOutputs(out), nil
 	}
 	if s.batch != nil {
-		return s.batch.run(sig, feeds)
+		return s.batch.do(sig, feeds, st)
 	}
+	out, err := timedRun(s.predictorRun, sig, feeds, st, s.metrics)
+	if err != nil {
+		return nil, err
+	}
+	return ownOutputs(out), nil
+}
+
+// predictorRun runs sig on the version's session.
+func (s *servable) predictorRun(sig *tfgraph.Signature, feeds map[string]*tf.Tensor) (tfgraph.Tensors, error) {
 	return s.pred.Run(sig.Key, feeds)
 }
 
@@ -100,8 +114,8 @@ func runChunked(p *tfgraph.Predictor, sig *tfgraph.Signature, feeds map[string]*
 }
 
 // predictProto answers a gRPC PredictRequest (and replays warm-up
-// records) on s.
-func predictProto(s *servable, req *apispb.PredictRequest) (*apispb.PredictResponse, error) {
+// records) on s, recording its stages in st (nil: none).
+func predictProto(s *servable, req *apispb.PredictRequest, st *stageTimes) (*apispb.PredictResponse, error) {
 	sig, err := s.signature(req.GetModelSpec().GetSignatureName())
 	if err != nil {
 		return nil, err
@@ -148,27 +162,27 @@ func predictProto(s *servable, req *apispb.PredictRequest) (*apispb.PredictRespo
 		}
 		outKeys = append(outKeys, k)
 	}
-	out, err := s.run(sig, feeds)
+	st.lap(stageDecode)
+	out, err := s.run(sig, feeds, st)
 	if err != nil {
 		return nil, runError(err)
 	}
-	defer out.Free()
-	resp := &apispb.PredictResponse{Outputs: map[string]*tensorpb.TensorProto{},
+	defer out.free()
+	st.start()
+	resp := &apispb.PredictResponse{Outputs: make(map[string]*tensorpb.TensorProto, len(out.views)),
 		ModelSpec: &apispb.ModelSpec{Name: s.model, SignatureName: sig.Key,
 			VersionChoice: &apispb.ModelSpec_Version{Version: wrapperspb.Int64(s.version)}}}
 	if len(outKeys) == 0 {
-		for k := range out {
-			outKeys = append(outKeys, k)
-		}
+		outKeys = out.keys()
 	}
-	sort.Strings(outKeys)
 	for _, k := range outKeys {
-		tp, err := tensorToProto(out[k])
+		tp, err := viewToProto(out.views[k])
 		if err != nil {
 			return nil, err
 		}
 		resp.Outputs[k] = tp
 	}
+	st.lap(stageEncode)
 	return resp, nil
 }
 

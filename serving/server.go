@@ -1,7 +1,6 @@
 package serving
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -261,18 +259,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	model, api, body, err := s.route(w, r)
+	var stages *stageTimes
+	if s.metrics != nil {
+		stages = &stageTimes{mark: start}
+	}
+	model, api, body, err := s.route(w, r, stages)
 	if st, ok := err.(*streamed); ok {
 		// A prediction: the status is 200 from here on; the body is
 		// written in pieces.
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
-		bw := bufio.NewWriterSize(w, 1<<16)
-		werr := st.write(bw)
-		if werr == nil {
-			werr = bw.Flush()
-		}
+		// The writer hands the body on in pieces of 64 KiB or more; no
+		// buffer of its own is needed.
+		werr := st.write(w)
+		stages.lap(stageEncode)
 		s.metrics.request(model, api, "REST", CodeOf(werr), time.Since(start))
+		if werr == nil {
+			s.metrics.stageTimes(model, "REST", stages)
+		}
 		return
 	}
 	code := http.StatusOK
@@ -295,7 +299,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // route answers one request; it returns the model and API names for the
 // metrics.
-func (s *Server) route(w http.ResponseWriter, r *http.Request) (model, api string, body []byte, err error) {
+func (s *Server) route(w http.ResponseWriter, r *http.Request, st *stageTimes) (model, api string, body []byte, err error) {
 	path := r.URL.Path
 	if !strings.HasPrefix(strings.ToLower(path), "/v1/") {
 		return "", "", nil, notFoundf("no such endpoint: %s (the API is under /v1/models/<name>)", path)
@@ -331,7 +335,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) (model, api strin
 		if models == nil {
 			return m[1], "", nil, unknownModel(m[1], spec)
 		}
-		stream, err := s.predict(w, r, models, spec)
+		stream, err := s.predict(w, r, models, spec, st)
 		if err != nil {
 			return m[1], method, nil, err
 		}
@@ -489,7 +493,7 @@ func (s *Server) metadata(models *Models, spec VersionSpec) ([]byte, error) {
 
 // --- predict --------------------------------------------------------------------
 
-func (s *Server) predict(w http.ResponseWriter, r *http.Request, models *Models, spec VersionSpec) (func(io.Writer) error, error) {
+func (s *Server) predict(w http.ResponseWriter, r *http.Request, models *Models, spec VersionSpec, st *stageTimes) (func(io.Writer) error, error) {
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		return nil, &Error{Code: codes.ResourceExhausted, http: http.StatusRequestEntityTooLarge,
 			Msg: fmt.Sprintf("request body larger than %d bytes; send fewer instances per request", s.opts.MaxBodyBytes)}
@@ -520,12 +524,13 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request, models *Models,
 	if err := r.Context().Err(); err != nil {
 		return nil, statusErr(codes.DeadlineExceeded, "request timed out after --rest_api_timeout_in_ms")
 	}
+	st.lap(stageRead)
 	sv, err := models.acquire(spec)
 	if err != nil {
 		return nil, err
 	}
 	defer sv.release()
-	return predictJSON(sv, body)
+	return predictJSON(sv, body, st)
 }
 
 // readBody reads a body of the announced length (or unknown, -1) into one
@@ -552,7 +557,7 @@ func readBody(r io.Reader, n int64) ([]byte, error) {
 // (HTTP 400 in the server).
 func Predict(p *tfgraph.Predictor, body []byte) ([]byte, error) {
 	var b bytes.Buffer
-	stream, err := predictJSON(&servable{pred: p}, body)
+	stream, err := predictJSON(&servable{pred: p}, body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -564,8 +569,10 @@ func Predict(p *tfgraph.Predictor, body []byte) ([]byte, error) {
 
 // predictJSON decodes and runs a :predict body on sv and returns a
 // function that writes the response (its errors are the writer's); the
-// caller must call it once, which releases the outputs.
-func predictJSON(sv *servable, body []byte) (func(io.Writer) error, error) {
+// caller must call it once, which releases the outputs. It records the
+// decode, batching and run stages in st (nil: none); writing is the
+// caller's encode stage.
+func predictJSON(sv *servable, body []byte, st *stageTimes) (func(io.Writer) error, error) {
 	req, sig, err := parsePredict(body, func(name string) (*tfgraph.Signature, error) {
 		key := name
 		if key == "" {
@@ -597,29 +604,31 @@ func predictJSON(sv *servable, body []byte) (func(io.Writer) error, error) {
 		}
 		feeds[in.Key] = t
 	}
-	res, err := sv.run(sig, feeds)
+	st.lap(stageDecode)
+	res, err := sv.run(sig, feeds, st)
 	if err != nil {
 		return nil, runError(err)
 	}
-	keys := make([]string, 0, len(res))
-	for k := range res {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	st.start()
+	keys := res.keys()
 	outs := make([]*outputTensor, 0, len(keys))
 	for _, k := range keys {
-		o, err := newOutput(k, res[k])
+		o, err := newOutput(k, res.views[k])
 		if err != nil {
-			res.Free()
+			res.free()
 			return nil, err
 		}
 		outs = append(outs, o)
 	}
-	res.Free()
 	if err := checkPredictions(outs, req.row); err != nil {
+		res.free()
 		return nil, err
 	}
-	return func(w io.Writer) error { return encodePredictions(w, outs, req.row) }, nil
+	// The outputs are read in place while the response is written.
+	return func(w io.Writer) error {
+		defer res.free()
+		return encodePredictions(w, outs, req.row)
+	}, nil
 }
 
 // newTensor returns the tensor td was decoded into (handing it on: td no

@@ -115,13 +115,19 @@ func tensorFromProto(tp *tensorpb.TensorProto, in tfgraph.TensorSpec) (*tf.Tenso
 
 // tensorToProto encodes a tensor as TensorFlow's AsProtoField does (the
 // typed *_val field), which TensorFlow Serving uses for responses.
-func tensorToProto(t *tf.Tensor) (*tensorpb.TensorProto, error) {
-	tp := &tensorpb.TensorProto{Dtype: typespb.DataType(t.DataType()), TensorShape: &shapepb.TensorShapeProto{}}
-	for _, d := range t.Shape() {
-		tp.TensorShape.Dim = append(tp.TensorShape.Dim, &shapepb.TensorShapeProto_Dim{Size: d})
+func tensorToProto(t *tf.Tensor) (*tensorpb.TensorProto, error) { return viewToProto(viewOf(t)) }
+
+// viewToProto is tensorToProto for a view.
+func viewToProto(v tensorView) (*tensorpb.TensorProto, error) {
+	tp := &tensorpb.TensorProto{Dtype: typespb.DataType(v.dtype), TensorShape: &shapepb.TensorShapeProto{}}
+	dims := make([]shapepb.TensorShapeProto_Dim, len(v.shape))
+	tp.TensorShape.Dim = make([]*shapepb.TensorShapeProto_Dim, len(v.shape))
+	for i, d := range v.shape {
+		dims[i].Size = d
+		tp.TensorShape.Dim[i] = &dims[i]
 	}
-	b := tfgraph.TensorBytes(t)
-	switch t.DataType() {
+	b := v.data
+	switch v.dtype {
 	case tf.Float:
 		tp.FloatVal = append([]float32(nil), viewAs[float32](b)...)
 	case tf.Double:
@@ -131,11 +137,12 @@ func tensorToProto(t *tf.Tensor) (*tensorpb.TensorProto, error) {
 	case tf.Int64:
 		tp.Int64Val = append([]int64(nil), viewAs[int64](b)...)
 	case tf.Bool:
-		for _, c := range b {
-			tp.BoolVal = append(tp.BoolVal, c != 0)
+		tp.BoolVal = make([]bool, len(b))
+		for i, c := range b {
+			tp.BoolVal[i] = c != 0
 		}
 	default:
-		return nil, statusErr(codes.Unimplemented, "output dtype %s cannot be returned by tfnids serve", tfgraph.DTypeName(t.DataType()))
+		return nil, statusErr(codes.Unimplemented, "output dtype %s cannot be returned by tfnids serve", tfgraph.DTypeName(v.dtype))
 	}
 	return tp, nil
 }

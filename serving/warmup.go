@@ -125,7 +125,7 @@ func warmUp(s *servable) (int, error) {
 			if req == nil {
 				return i, fmt.Errorf("%s: record %d: only predict_log warm-up records are supported", WarmupFile, i)
 			}
-			if _, err := predictProto(s, req); err != nil {
+			if _, err := predictProto(s, req, nil); err != nil {
 				return i, fmt.Errorf("%s: record %d: %w", WarmupFile, i, err)
 			}
 		}

@@ -8,6 +8,15 @@
 //	memory   peak RSS of a running server under concurrent large bodies
 //	batch    batch prediction rows/s through the SavedModel in-process (what
 //	         `tfnids predict` does), and the probabilities for keras_predict.py
+//	runcost  session-run wall and CPU time per run and per row at several
+//	         rows per run and concurrent callers, in-process
+//	table    the Markdown tables of RESULTS.md from load results
+//
+// load drives REST with Go's net/http or with wrk (--client wrk), and gRPC
+// with a lean Go client; with --metrics it reads the server's Prometheus
+// metrics around each phase: server CPU per request, session runs, batch
+// sizes and per-stage wall time. bench/serve/abab.sh compares batching off
+// and on with it.
 //
 // bench/serve/run.sh runs all three and bench/serve/keras_predict.py, which
 // times Keras model.predict on the same rows with the same weights.
@@ -24,7 +33,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: serve prepare|load|batch [flags] (see the package comment)")
+		fmt.Fprintln(os.Stderr, "usage: serve prepare|load|memory|batch|runcost|table [flags] (see the package comment)")
 		os.Exit(2)
 	}
 	var err error
@@ -35,10 +44,14 @@ func main() {
 		err = load(os.Args[2:])
 	case "batch":
 		err = batch(os.Args[2:])
+	case "runcost":
+		err = runcost(os.Args[2:])
+	case "table":
+		err = table(os.Args[2:])
 	case "memory":
 		err = memory(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown command %q (want prepare, load, memory or batch)", os.Args[1])
+		err = fmt.Errorf("unknown command %q (want prepare, load, memory, batch, runcost or table)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "serve bench:", err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,6 +31,27 @@ type memResult struct {
 	Statuses     []int   `json:"statuses"`
 	Seconds      float64 `json:"seconds"`
 	FirstFailure string  `json:"first_failure,omitempty"`
+}
+
+// server returns the process serving for pid: `tfnids serve` re-executes
+// itself under a supervisor that filters TensorFlow's log lines, so the
+// process started is the supervisor and its only child does the work.
+func server(pid int) int {
+	// Any of the supervisor's threads may have started the child.
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var kids []string
+	for _, t := range tasks {
+		if b, err := os.ReadFile(t); err == nil {
+			kids = append(kids, strings.Fields(string(b))...)
+		}
+	}
+	if len(kids) != 1 {
+		return pid
+	}
+	if child, err := strconv.Atoi(kids[0]); err == nil {
+		return child
+	}
+	return pid
 }
 
 // rssKiB reads VmRSS of pid.
@@ -69,6 +91,7 @@ func memory(args []string) error {
 	rows := int(*mib * (1 << 20) * 1000 / float64(len(sample)))
 	body := bodies(x, shape, rows, 1)[0]
 	time.Sleep(time.Second)
+	*pid = server(*pid)
 	idle, err := rssKiB(*pid)
 	if err != nil {
 		return err
