@@ -9,7 +9,9 @@
 #
 #   bash bench/run.sh                       # 3 repetitions, 5 epochs, 5 folds
 #   REPS=5 EPOCHS=10 bash bench/run.sh
-#   SKIP_DATASET=1 SKIP_PROFILE=1 bash bench/run.sh
+#   SKIP_DATASET=1 SKIP_PROFILE=1 SKIP_XLA=1 bash bench/run.sh
+#   PROFILE_BEFORE=901cf61 bash bench/run.sh  # also profile an older commit's graphs
+#   ONLY_PROFILES=1 PROFILE_BEFORE=901cf61 bash bench/run.sh  # the profiles and XLA alone
 #
 # Repetition N uses seed 42 + 1000·(N−1) on both sides (folds, weights,
 # shuffles), so the medians average over seeds, not over reruns of one seed.
@@ -52,7 +54,7 @@ TFNIDS=bench/out/tfnids
 go build -o "$TFNIDS" ./cmd/tfnids
 go build -o bench/out/folds ./bench/folds
 go build -o bench/out/profile ./bench/profile
-rm -rf "$OUT"
+[[ -n ${ONLY_PROFILES:-} ]] || rm -rf "$OUT"
 mkdir -p "$OUT"
 
 TFNIDS_CMD=("$TFNIDS" train --data "$DATA" --profile "$PROFILE" --cv stratified --splits "$SPLITS"
@@ -67,7 +69,8 @@ KERAS_CMD=("$TFNIDS_PYTHON" bench/keras/train_keras.py --data "$DATA" --epochs "
   echo "tfnids, shuffled windows: ${TFNIDS_CMD[*]} --models lstm,gru --shuffle-windows --seed S --weights-dir repN/tfnids-shuffled/weights --results-dir repN/tfnids-shuffled/results"
   echo "keras, shuffled in-memory windows: ${KERAS_CMD[*]} --models lstm,gru --windows memory --shuffle-windows --folds repN/folds.json --seed S --out repN/keras-memory.json"
   echo "env: OMP_NUM_THREADS=$THREADS MKL_NUM_THREADS=$THREADS TF_NUM_INTRAOP_THREADS=$THREADS TF_NUM_INTEROP_THREADS=$INTER_THREADS"
-} > "$OUT/commands.txt"
+} > "$OUT/commands.txt.new"
+[[ -n ${ONLY_PROFILES:-} && -f $OUT/commands.txt ]] && rm "$OUT/commands.txt.new" || mv "$OUT/commands.txt.new" "$OUT/commands.txt"
 
 la() { uptime | sed 's/.*load average/load average/'; }
 timed() { # name dir command...: GNU time into dir/name.time, load averages into dir/name.load
@@ -81,6 +84,7 @@ timed() { # name dir command...: GNU time into dir/name.time, load averages into
 }
 
 for rep in $(seq 1 "$REPS"); do
+  [[ -z ${ONLY_PROFILES:-} ]] || break
   d=$OUT/rep$rep
   s=$((SEED + 1000 * (rep - 1)))
   mkdir -p "$d"
@@ -102,15 +106,42 @@ for rep in $(seq 1 "$REPS"); do
 done
 
 if [[ -z ${SKIP_PROFILE:-} ]]; then
-  echo "== step profile"
-  uptime > bench/out/profile.load
-  bench/out/profile -data "$DATA" -profile "$PROFILE" -batch-size "$BATCH" -threads "$THREADS" \
-    -inter-threads "$INTER_THREADS" -json bench/out/profile.json > bench/out/profile.log 2>&1
-  uptime >> bench/out/profile.load
-  grep -v -e 'GPU trace' -e '^WARNING' -e '^I0000' bench/out/profile.log | tail -12
+  # PROFILE_BEFORE=<commit> also profiles the graphs that commit built
+  # (bench/profile built from a temporary worktree), for a before/after.
+  PROFILES=(profile)
+  if [[ -n ${PROFILE_BEFORE:-} ]]; then
+    wt=$(mktemp -d)
+    git worktree add -q --detach "$wt" "$PROFILE_BEFORE"
+    (cd "$wt" && go build -o "$ROOT/bench/out/profile-before" ./bench/profile)
+    git worktree remove --force "$wt"
+    git rev-parse --short "$PROFILE_BEFORE" > bench/out/profile-before.commit
+    PROFILES=(profile-before profile)
+  fi
+  for prof in "${PROFILES[@]}"; do
+    wait_quiet
+    echo "== step profile ($prof)"
+    uptime > "bench/out/$prof.load"
+    "bench/out/$prof" -data "$DATA" -profile "$PROFILE" -batch-size "$BATCH" -threads "$THREADS" \
+      -inter-threads "$INTER_THREADS" -json "bench/out/$prof.json" > "bench/out/$prof.log" 2>&1
+    uptime >> "bench/out/$prof.load"
+    grep -v -e 'GPU trace' -e '^WARNING' -e '^I0000' "bench/out/$prof.log" | tail -12
+  done
 fi
 
-if [[ -z ${SKIP_DATASET:-} && -f bench/dataset/run.sh ]]; then
+if [[ -z ${SKIP_XLA:-} ]]; then
+  # Issue 17: is XLA a lever on this CPU? The same step profile with
+  # auto-clustering on (a CPU needs the TF_XLA_FLAGS switch as well).
+  wait_quiet
+  echo "== XLA check (bench/profile -xla)"
+  uptime > bench/out/profile-xla.load
+  TF_XLA_FLAGS=--tf_xla_cpu_global_jit bench/out/profile -xla -data "$DATA" -profile "$PROFILE" -batch-size "$BATCH" \
+    -threads "$THREADS" -inter-threads "$INTER_THREADS" -traced-steps 10 -json bench/out/profile-xla.json \
+    > bench/out/profile-xla.log 2>&1 || echo "XLA profile failed; see bench/out/profile-xla.log"
+  uptime >> bench/out/profile-xla.load
+  grep -E '^(model|cnn|lstm|gru) ' bench/out/profile-xla.log | head -4
+fi
+
+if [[ -z ${SKIP_DATASET:-} && -z ${ONLY_PROFILES:-} && -f bench/dataset/run.sh ]]; then
   wait_quiet
   echo "== dataset benchmark (bench/dataset/run.sh)"
   uptime > bench/out/dataset.load
