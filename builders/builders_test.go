@@ -614,7 +614,11 @@ func TestRecurrentInputDropoutSharesMask(t *testing.T) {
 	if len(ci.inMasks) != 1 {
 		t.Fatalf("%d input masks, want 1 shared by every gate", len(ci.inMasks))
 	}
-	xs := op.Unpack(p.Scope.SubScope("steps"), ci.x, 3, op.UnpackAxis(1))
+	ms := p.Scope.SubScope("masked")
+	xs := make([]tf.Output, len(ci.xs))
+	for i := range ci.xs {
+		xs[i] = op.Mul(ms.SubScope("Mul"), ci.xs[i], ci.inMasks[0])
+	}
 	if err := b.Err(); err != nil {
 		t.Fatal(err)
 	}

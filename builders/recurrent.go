@@ -98,37 +98,34 @@ func unitForgetBias(units int) tfgraph.Initializer {
 	}
 }
 
-// cellInputs is what a recurrent layer feeds its cells: its input, the
-// dropout masks of a training pass, and from them each step's input
-// product x_t·W + b (projections).
+// cellInputs is what a recurrent layer feeds its cells: the step inputs in
+// processing order, and the dropout masks of a training pass.
 type cellInputs struct {
-	// x is the layer input (batch, steps, d), times the input mask when one
-	// mask is shared by every gate.
-	x     tf.Output
-	steps int
+	xs []tf.Output
 	// inMasks multiply the step inputs: none, one shared by every gate, or
 	// one per gate (when recurrent dropout is on, as Keras' implementation 1).
 	inMasks []tf.Output
 	// recMasks multiply h before the recurrent product, one per gate.
-	recMasks  []tf.Output
-	backwards bool
+	recMasks []tf.Output
 }
 
-// stepInputs draws the input dropout masks of a training pass for the
-// layer input x (batch, steps, d) (recurrent masks are drawn from the first
-// output, see recurrentMasks).
+// stepInputs unpacks (batch, steps, d) into steps tensors (batch, d) and
+// draws the dropout masks of a training pass (recurrent masks are drawn from
+// the first output, see recurrentMasks).
 func stepInputs(p *tfgraph.Pass, s *op.Scope, name string, x tf.Output, steps int, dropout, recDropout float64, gates int, backwards bool) cellInputs {
-	ci := cellInputs{x: x, steps: steps, backwards: backwards}
-	if !p.Training || dropout == 0 {
+	xs := op.Unpack(s.SubScope("Unpack"), x, int64(steps), op.UnpackAxis(1))
+	if backwards {
+		slices.Reverse(xs)
+	}
+	ci := cellInputs{xs: xs}
+	if len(xs) != steps || !p.Training || dropout == 0 {
 		return ci
 	}
 	n := 1
 	if recDropout > 0 {
 		n = gates
 	}
-	// One step's shape, (batch, d): the masks are drawn once per call.
-	shape := op.GatherV2(s.SubScope("step_shape"), op.Shape(s.SubScope("Shape"), x),
-		op.Const(s.SubScope("batch_and_features"), []int32{0, 2}), op.Const(s.SubScope("gather_axis"), int32(0)))
+	shape := op.Shape(s.SubScope("Shape"), xs[0])
 	for g := 0; g < n; g++ {
 		ms := s.SubScope("input_dropout")
 		seedName := name
@@ -137,41 +134,7 @@ func stepInputs(p *tfgraph.Pass, s *op.Scope, name string, x tf.Output, steps in
 		}
 		ci.inMasks = append(ci.inMasks, keepMask(p, ms, seedName, shape, dropout, float32(1/(1-dropout))))
 	}
-	if n == 1 {
-		mask := op.ExpandDims(s.SubScope("every_step"), ci.inMasks[0], op.Const(s.SubScope("steps_axis"), int32(1)))
-		ci.x = op.Mul(s.SubScope("dropout"), x, mask)
-	}
 	return ci
-}
-
-// projections returns each step's input product x_t·W + b (b a vector of
-// W's columns), in processing order. With at most one input mask it is one
-// MatMul and one BiasAdd over all steps, (batch·steps, d)·W, unpacked into
-// steps: the x·W of every step does not depend on the recurrence, and one
-// large product (and one gradient product) runs faster than one per step.
-// Per-gate masks need one product per gate and step (gateProduct).
-func (ci cellInputs) projections(s *op.Scope, w, b tf.Output, d, cols int) []tf.Output {
-	var out []tf.Output
-	if len(ci.inMasks) <= 1 {
-		// Time-major rows (steps, batch, d): the product's steps are then
-		// contiguous blocks, which Unpack on axis 0 hands out without
-		// copying; the transpose copies the narrower input instead.
-		tm := op.Transpose(s.SubScope("time_major"), ci.x, op.Const(s.SubScope("perm"), []int32{1, 0, 2}))
-		flat := op.Reshape(s.SubScope("Reshape"), tm, op.Const(s.SubScope("rows"), []int32{-1, int32(d)}))
-		z := op.BiasAdd(s.SubScope("input_bias"), op.MatMul(s.SubScope("input_product"), flat, w), b)
-		z = op.Reshape(s.SubScope("Reshape"), z, op.Const(s.SubScope("steps_shape"), []int32{int32(ci.steps), -1, int32(cols)}))
-		out = op.Unpack(s.SubScope("Unpack"), z, int64(ci.steps), op.UnpackAxis(0))
-	} else {
-		xs := op.Unpack(s.SubScope("Unpack"), ci.x, int64(ci.steps), op.UnpackAxis(1))
-		for t, xt := range xs {
-			st := s.SubScope(fmt.Sprintf("step_%d", t))
-			out = append(out, op.BiasAdd(st.SubScope("input_bias"), gateProduct(st, xt, w, ci.inMasks, len(ci.inMasks)), b))
-		}
-	}
-	if ci.backwards {
-		slices.Reverse(out)
-	}
-	return out
 }
 
 // recurrentMasks draws the per-gate recurrent dropout masks for h.
@@ -231,8 +194,7 @@ func (l LSTM) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outp
 	l.BiasRegularizer.penalize(p, s.SubScope("bias"), b, 1)
 
 	ci := stepInputs(p, s, name, x, steps, l.Dropout, l.RecurrentDropout, 4, l.backwards)
-	xw := ci.projections(s, w, b, d, 4*u)
-	if p.B.Err() != nil || len(xw) != steps {
+	if p.B.Err() != nil {
 		return tf.Output{}
 	}
 	axis := op.Const(s.SubScope("split_axis"), int32(1))
@@ -240,11 +202,12 @@ func (l LSTM) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outp
 	hs := make([]tf.Output, 0, steps)
 	for t := 0; t < steps; t++ {
 		st := s.SubScope(fmt.Sprintf("step_%d", t))
-		z := xw[t]
+		z := gateProduct(st, ci.xs[t], w, ci.inMasks, 4)
 		if valid(h) {
 			ci.recurrentMasks(p, s, name, h, l.RecurrentDropout, 4)
 			z = op.AddV2(st.SubScope("AddV2"), z, gateProduct(st, h, rw, ci.recMasks, 4))
 		}
+		z = op.AddV2(st.SubScope("BiasAdd"), z, b)
 		g := op.Split(st.SubScope("Split"), axis, z, 4)
 		if len(g) != 4 {
 			return tf.Output{}
@@ -335,18 +298,17 @@ func (g GRU) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outpu
 	g.BiasRegularizer.penalize(p, s.SubScope("bias"), b, biasRank)
 
 	ci := stepInputs(p, s, name, x, steps, g.Dropout, g.RecurrentDropout, 3, g.backwards)
+	if p.B.Err() != nil {
+		return tf.Output{}
+	}
 	if g.ResetBefore {
-		return g.resetBefore(p, s, name, ci, ci.projections(s, w, b, d, 3*u), rw, steps)
+		return g.resetBefore(p, s, name, ci, w, rw, b, steps)
 	}
 	biases := op.Unpack(s.SubScope("Unpack"), b, 2, op.UnpackAxis(0))
 	if p.B.Err() != nil || len(biases) != 2 {
 		return tf.Output{}
 	}
 	inBias, recBias := biases[0], biases[1]
-	xw := ci.projections(s, w, inBias, d, 3*u)
-	if p.B.Err() != nil || len(xw) != steps {
-		return tf.Output{}
-	}
 	axis1 := op.Const(s.SubScope("split_axis"), int32(1))
 	axis0 := op.Const(s.SubScope("split_axis"), int32(0))
 	one := op.Const(s.SubScope("one"), float32(1))
@@ -354,11 +316,12 @@ func (g GRU) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outpu
 	hs := make([]tf.Output, 0, steps)
 	for t := 0; t < steps; t++ {
 		st := s.SubScope(fmt.Sprintf("step_%d", t))
-		xz := op.Split(st.SubScope("Split"), axis1, xw[t], 3)
+		mx := op.AddV2(st.SubScope("input_bias"), gateProduct(st, ci.xs[t], w, ci.inMasks, 3), inBias)
+		xz := op.Split(st.SubScope("Split"), axis1, mx, 3)
 		var rz []tf.Output
 		if valid(h) {
 			ci.recurrentMasks(p, s, name, h, g.RecurrentDropout, 3)
-			mi := op.BiasAdd(st.SubScope("recurrent_bias"), gateProduct(st, h, rw, ci.recMasks, 3), recBias)
+			mi := op.AddV2(st.SubScope("recurrent_bias"), gateProduct(st, h, rw, ci.recMasks, 3), recBias)
 			rz = op.Split(st.SubScope("Split"), axis1, mi, 3)
 		} else { // zero initial state: h·U vanishes, the recurrent bias remains
 			rz = op.Split(st.SubScope("Split"), axis0, recBias, 3)
@@ -376,11 +339,8 @@ func (g GRU) Apply(p *tfgraph.Pass, name string, x tf.Output, in []int) tf.Outpu
 }
 
 // resetBefore is the reset_after=False cell (Keras' implementation 2 math).
-func (g GRU) resetBefore(p *tfgraph.Pass, s *op.Scope, name string, ci cellInputs, xw []tf.Output, rw tf.Output, steps int) tf.Output {
+func (g GRU) resetBefore(p *tfgraph.Pass, s *op.Scope, name string, ci cellInputs, w, rw, b tf.Output, steps int) tf.Output {
 	u := g.Units
-	if p.B.Err() != nil || len(xw) != steps {
-		return tf.Output{}
-	}
 	axis1 := op.Const(s.SubScope("split_axis"), int32(1))
 	one := op.Const(s.SubScope("one"), float32(1))
 	// U[:, :2u] and U[:, 2u:]
@@ -392,7 +352,8 @@ func (g GRU) resetBefore(p *tfgraph.Pass, s *op.Scope, name string, ci cellInput
 	hs := make([]tf.Output, 0, steps)
 	for t := 0; t < steps; t++ {
 		st := s.SubScope(fmt.Sprintf("step_%d", t))
-		xg := op.Split(st.SubScope("Split"), axis1, xw[t], 3)
+		mx := op.AddV2(st.SubScope("input_bias"), gateProduct(st, ci.xs[t], w, ci.inMasks, 3), b)
+		xg := op.Split(st.SubScope("Split"), axis1, mx, 3)
 		if len(xg) != 3 {
 			return tf.Output{}
 		}
