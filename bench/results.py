@@ -456,7 +456,7 @@ def issue17_goals(stats):
     peers, full-scale and cluster benchmarks write."""
     s = ["## Goals (issue 17) at a glance\n"]
     if stats:
-        rows = ["| goal (bench/run.sh, the runs below) | result | |", "|---|---|---|"]
+        rows = ["| goal (bench/run.sh, the runs below; the analysis at the end says which commit's graphs they ran) | result | |", "|---|---|---|"]
         t, k = stats["cnn"]
         r = t["steady"] / k["steady"]
         rows.append(f"| CNN steady training ≥2.0× Keras | {r:.2f}× | {'met' if r >= 2 else 'missed'} |")
