@@ -69,11 +69,10 @@ def parse_args():
 
 
 args = parse_args()
-# Thread pools are sized when TensorFlow starts: set them before the import.
-for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS"):
-    os.environ[var] = str(args.threads)
-os.environ["TF_NUM_INTEROP_THREADS"] = str(args.inter_threads)
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import threads  # noqa: E402
+
+threads.set_env(args.threads, args.inter_threads)
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -82,9 +81,7 @@ from sklearn.preprocessing import MinMaxScaler  # noqa: E402
 
 import tensorflow as tf  # noqa: E402
 
-tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-tf.config.threading.set_inter_op_parallelism_threads(args.inter_threads)
-tf.get_logger().setLevel("ERROR")
+threads.configure(tf, args.threads, args.inter_threads)
 
 import keras  # noqa: E402
 
