@@ -113,18 +113,7 @@ func (s *Server) Target() string { return s.target }
 
 // Start starts serving requests.
 func (s *Server) Start() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.c == nil {
-		return errors.New("tfserver: server is closed")
-	}
-	status := C.TF_NewStatus()
-	defer C.TF_DeleteStatus(status)
-	C.TF_ServerStart(s.c, status)
-	if err := serverStatusErr(status); err != nil {
-		return fmt.Errorf("tfserver: start server: %w", err)
-	}
-	return nil
+	return s.call("start server", func(c *C.TF_Server, st *C.TF_Status) { C.TF_ServerStart(c, st) })
 }
 
 // Stop asks the server to stop serving. TensorFlow 2.18's gRPC server does
@@ -132,6 +121,12 @@ func (s *Server) Start() error {
 // shutdown is not currently implemented") and the server keeps serving
 // until the process exits.
 func (s *Server) Stop() error {
+	return s.call("stop server", func(c *C.TF_Server, st *C.TF_Status) { C.TF_ServerStop(c, st) })
+}
+
+// call runs one C server call under the lock with a fresh status, and
+// turns the status into an error named by what.
+func (s *Server) call(what string, fn func(*C.TF_Server, *C.TF_Status)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.c == nil {
@@ -139,9 +134,9 @@ func (s *Server) Stop() error {
 	}
 	status := C.TF_NewStatus()
 	defer C.TF_DeleteStatus(status)
-	C.TF_ServerStop(s.c, status)
+	fn(s.c, status)
 	if err := serverStatusErr(status); err != nil {
-		return fmt.Errorf("tfserver: stop server: %w", err)
+		return fmt.Errorf("tfserver: %s: %w", what, err)
 	}
 	return nil
 }
